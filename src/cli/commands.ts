@@ -1,0 +1,28 @@
+// The table of `tapline` commands, in the order `tapline --help` lists them.
+import { APP_COMMANDS } from './apps.ts';
+import { CLIENT_COMMANDS } from './clients.ts';
+import { out, readVersion, type Command } from './common.ts';
+import { KEY_COMMANDS } from './keys.ts';
+import { sendCommand } from './send.ts';
+
+const serve: Command = {
+  path: 'serve',
+  summary: 'start the all-in-one server (`tapline serve --help` lists its flags)',
+  passthrough: true,
+  async run({ argv }) {
+    // Loaded on demand: the server pulls in Fastify, SQLite and the analyzers, which the other
+    // commands do not need to start quickly.
+    const { runServe } = await import('./serve.ts');
+    await runServe(argv);
+  },
+};
+
+const version: Command = {
+  path: 'version',
+  summary: 'print the version',
+  async run() {
+    out(readVersion());
+  },
+};
+
+export const COMMANDS: readonly Command[] = [serve, ...CLIENT_COMMANDS, ...APP_COMMANDS, ...KEY_COMMANDS, sendCommand, version];

@@ -1,0 +1,113 @@
+// `tapline serve` settings: flags > environment (TAPLINE_*) > config file > defaults.
+// One table describes every option, so --help, parsing and the README cannot drift apart.
+import { readFileSync } from 'node:fs';
+
+type Kind = 'string' | 'int' | 'list';
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string | number | string[] | null;
+  help: string;
+}
+
+export const SERVE_OPTIONS = [
+  { flag: 'host', env: 'TAPLINE_HOST', kind: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  { flag: 'port', env: 'TAPLINE_PORT', kind: 'int', default: 8080, help: 'port to listen on (0 picks a free one)' },
+  { flag: 'data', env: 'TAPLINE_DATA_DIR', kind: 'string', default: './data', help: 'data directory (log, store, keys)' },
+  { flag: 'public-url', env: 'TAPLINE_PUBLIC_URL', kind: 'string', default: null, help: 'base URL clients use; in token "iss" and discovery (default http://<host>:<port>)' },
+  { flag: 'realm', env: 'TAPLINE_REALM', kind: 'string', default: 'tapline', help: 'token service realm (set "cequence" when migrating captures from Cequence)' },
+  { flag: 'max-body-bytes', env: 'TAPLINE_MAX_BODY_BYTES', kind: 'int', default: 10_000_000, help: 'largest ingestion request body, after gzip decoding' },
+  { flag: 'dedupe-window', env: 'TAPLINE_DEDUPE_WINDOW', kind: 'int', default: 120, help: 'seconds within which a repeated transaction-id from the same client is stored once' },
+  { flag: 'ingress-allow', env: 'TAPLINE_INGRESS_ALLOW', kind: 'list', default: [], help: 'comma-separated CIDRs allowed to post transactions (default: anyone with a token)' },
+  { flag: 'trusted-proxies', env: 'TAPLINE_TRUSTED_PROXIES', kind: 'list', default: [], help: 'comma-separated CIDRs of proxies skipped when reading x-forwarded-for / forwarded' },
+  { flag: 'client-ip-headers', env: 'TAPLINE_CLIENT_IP_HEADERS', kind: 'list', default: ['x-forwarded-for', 'x-real-ip', 'true-client-ip', 'cf-connecting-ip', 'forwarded'], help: 'headers tried, in order, for the client IP when the capture sends none' },
+  { flag: 'store-body-bytes', env: 'TAPLINE_STORE_BODY_BYTES', kind: 'int', default: 16_384, help: 'bytes of each body kept with recent transactions' },
+  { flag: 'retain-transactions', env: 'TAPLINE_RETAIN_TRANSACTIONS', kind: 'int', default: 100_000, help: 'recent transactions kept (count)' },
+  { flag: 'retain-hours', env: 'TAPLINE_RETAIN_HOURS', kind: 'int', default: 168, help: 'recent transactions kept (age, hours)' },
+  { flag: 'max-pending-bytes', env: 'TAPLINE_MAX_PENDING_BYTES', kind: 'int', default: 64 * 1024 * 1024, help: 'answer 503 when this many bytes wait for the log' },
+  { flag: 'max-lag', env: 'TAPLINE_MAX_LAG', kind: 'int', default: 1_000_000, help: 'answer 503 when analysis is this many transactions behind (0: never)' },
+  { flag: 'max-inflight', env: 'TAPLINE_MAX_INFLIGHT', kind: 'int', default: 4096, help: 'answer 429 above this many ingestion requests in flight' },
+  { flag: 'log-level', env: 'TAPLINE_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug' },
+] as const satisfies readonly OptionSpec[];
+
+type Flag = (typeof SERVE_OPTIONS)[number]['flag'];
+type CamelCase<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<CamelCase<B>>}` : S;
+type ValueOf<K extends Kind> = K extends 'int' ? number : K extends 'list' ? string[] : string;
+
+export type ServeOptions = {
+  [O in (typeof SERVE_OPTIONS)[number] as CamelCase<O['flag']>]: O['default'] extends null ? ValueOf<O['kind']> | null : ValueOf<O['kind']>;
+} & { adminToken: string | null };
+
+export class UsageError extends Error {}
+
+const camel = (flag: string) => flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+function convert(spec: OptionSpec, raw: unknown, source: string): string | number | string[] {
+  if (spec.kind === 'int') {
+    const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${source} must be a whole number >= 0 (got ${JSON.stringify(raw)})`);
+    return n;
+  }
+  if (spec.kind === 'list') {
+    const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+    return items.map((s) => s.trim()).filter(Boolean);
+  }
+  return String(raw);
+}
+
+export function serveHelp(): string {
+  const lines = SERVE_OPTIONS.map((o) => {
+    const def = o.default === null ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(',') || 'none' : o.default})`;
+    return `  --${o.flag.padEnd(22)} ${o.env.padEnd(28)} ${o.help}${def}`;
+  });
+  return [
+    'Usage: tapline serve [options]',
+    '',
+    'Starts the all-in-one server: token service, Edge API, analysis, admin API.',
+    'Precedence: flags > environment > --config file (JSON, keys as flags or camelCase) > defaults.',
+    '',
+    '  flag                     environment                  meaning',
+    ...lines,
+    `  --${'config'.padEnd(22)} ${'TAPLINE_CONFIG'.padEnd(28)} JSON file with any of the options above`,
+    `  ${''.padEnd(24)} ${'TAPLINE_ADMIN_TOKEN'.padEnd(28)} admin API token (generated on first start and printed once when unset)`,
+  ].join('\n');
+}
+
+/** Resolves the options from argv, the environment and an optional config file. */
+export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"; see tapline serve --help`);
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    const known = name === 'config' || SERVE_OPTIONS.some((o) => o.flag === name);
+    if (!known) throw new UsageError(`unknown option --${name}; see tapline serve --help`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  const configPath = flags.get('config') ?? env.TAPLINE_CONFIG;
+  let file: Record<string, unknown> = {};
+  if (configPath) {
+    try {
+      file = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`cannot read config file ${configPath}: ${(err as Error).message}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const spec of SERVE_OPTIONS as readonly OptionSpec[]) {
+    const key = camel(spec.flag);
+    if (flags.has(spec.flag)) out[key] = convert(spec, flags.get(spec.flag), `--${spec.flag}`);
+    else if (env[spec.env] !== undefined && env[spec.env] !== '') out[key] = convert(spec, env[spec.env], spec.env);
+    else if (file[spec.flag] !== undefined || file[key] !== undefined) out[key] = convert(spec, file[spec.flag] ?? file[key], `${configPath}: ${spec.flag}`);
+    else out[key] = spec.default;
+  }
+  out.adminToken = env.TAPLINE_ADMIN_TOKEN || null;
+  return out as ServeOptions;
+}
+
+export type { Flag };

@@ -1,0 +1,196 @@
+// `tapline serve`: the all-in-one server. Assembles auth, edge, log, analysis, store and the admin
+// API in one process over an embedded SQLite data directory.
+import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { SqliteLog } from '../log/sqlite-log.ts';
+import { SqliteStore } from '../store/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { KeyRing } from '../auth/keys.ts';
+import { ClientService, MAX_TOKEN_LIFESPAN } from '../auth/clients.ts';
+import { TokenService } from '../auth/tokens.ts';
+import { tokenRoutes } from '../auth/token-routes.ts';
+import { generateSecret, hashToken } from '../auth/secrets.ts';
+import { edgeRoutes } from '../edge/routes.ts';
+import { DedupeWindow } from '../edge/dedupe.ts';
+import { IngestionStats } from '../edge/stats.ts';
+import { apiRoutes } from '../console/api.ts';
+import { metricsText } from '../console/metrics.ts';
+import { AnalysisRunner } from '../analysis/runner.ts';
+import { parseCidrList } from '../wire/client-ip.ts';
+import { resolveServeOptions, serveHelp, UsageError, type ServeOptions } from './options.ts';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  runner: AnalysisRunner;
+  /** Set only when this start generated the admin token. */
+  generatedAdminToken: string | null;
+  close(): Promise<void>;
+}
+
+/** First start: make (or take from the environment) the admin token and store only its hash. */
+async function ensureAdminToken(store: Store, fromEnv: string | null): Promise<string | null> {
+  if (fromEnv) {
+    await store.addAdminTokenHash(hashToken(fromEnv), 'TAPLINE_ADMIN_TOKEN');
+    return null;
+  }
+  if (await store.hasAdminToken()) return null;
+  const token = `tap_${generateSecret()}`;
+  await store.addAdminTokenHash(hashToken(token), 'generated at first start');
+  return token;
+}
+
+async function installationSecret(store: Store, key: string): Promise<string> {
+  const existing = await store.getSetting(key);
+  if (existing) return existing;
+  const value = randomBytes(32).toString('hex');
+  await store.setSetting(key, value);
+  return value;
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const dataDir = resolve(o.data);
+  mkdirSync(dataDir, { recursive: true });
+  const store = new SqliteStore(join(dataDir, 'store.db'));
+  const log = new SqliteLog(join(dataDir, 'log.db'), { retainMs: o.dedupeWindow * 1000 });
+  const generatedAdminToken = await ensureAdminToken(store, o.adminToken);
+
+  const clientIp = {
+    headers: o.clientIpHeaders.map((h) => h.toLowerCase()),
+    trustedProxies: o.trustedProxies.length > 0 ? parseCidrList(o.trustedProxies, '--trusted-proxies') : null,
+  };
+  const ingressAllow = o.ingressAllow.length > 0 ? parseCidrList(o.ingressAllow, '--ingress-allow') : null;
+
+  const keys = new KeyRing(store, MAX_TOKEN_LIFESPAN);
+  await keys.init();
+  const clients = new ClientService(store);
+  await clients.start();
+
+  const app = Fastify({
+    logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    // No per-request log lines: the edge's hot path stays quiet; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  // The issuer needs the bound port when --port 0 picked one; it is set before any request.
+  const tokens = new TokenService(store, keys, clients, '');
+  const stats = new IngestionStats(store);
+  stats.start();
+  const dedupe = new DedupeWindow(o.dedupeWindow * 1000);
+  for (const k of await log.recentKeys(Date.now() - o.dedupeWindow * 1000)) {
+    dedupe.reserve(DedupeWindow.key(k.clientId, k.transactionId), k.receivedAt, null);
+  }
+  const sweep = setInterval(() => dedupe.sweep(Date.now()), 5_000);
+  sweep.unref();
+
+  const consumer = log.consumer('recorder');
+  const runner = new AnalysisRunner(consumer, store, {
+    clientIp,
+    maxBodyBytes: o.storeBodyBytes,
+    redactionKey: await installationSecret(store, 'redaction_key'),
+    batchSize: 256,
+    retainCount: o.retainTransactions,
+    retainMs: o.retainHours * 3600_000,
+  });
+  log.onAppend(() => runner.notify());
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tapline admin API', version: '1', description: 'Management API of Tapline. Authenticate with "Authorization: Bearer <admin token>".' },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+      security: [{ adminToken: [] }],
+    },
+  });
+  let ready = false;
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => (ready ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(metricsText({ stats, log, consumer, runner, dedupe })));
+  await app.register(async (scope) => {
+    scope.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  });
+  await app.register(tokenRoutes, { realm: o.realm, tokens, keys });
+  await app.register(apiRoutes, { prefix: '/api/v1', store, clients, keys });
+  await app.register(edgeRoutes, {
+    log, tokens, stats, dedupe,
+    maxBodyBytes: o.maxBodyBytes,
+    ingressAllow,
+    maxPendingBytes: o.maxPendingBytes,
+    maxLag: o.maxLag,
+    lagOf: consumer,
+    maxInflight: o.maxInflight,
+  });
+
+  await app.listen({ host: o.host, port: o.port });
+  const port = (app.server.address() as { port: number }).port;
+  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  tokens.issuer = `${(o.publicUrl ?? url).replace(/\/+$/, '')}/auth/realms/${o.realm}`;
+  runner.start();
+  ready = true;
+
+  let closed = false;
+  return {
+    url,
+    app,
+    store,
+    runner,
+    generatedAdminToken,
+    async close() {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      clearInterval(sweep);
+      await app.close();
+      await runner.stop();
+      await stats.stop();
+      clients.stop();
+      await log.close();
+      await store.close();
+    },
+  };
+}
+
+export async function runServe(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(serveHelp());
+    return;
+  }
+  let options: ServeOptions;
+  try {
+    options = resolveServeOptions(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`tapline serve: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const server = await startServer(options);
+  if (server.generatedAdminToken) {
+    console.log(
+      [
+        '',
+        '  Admin token (shown once; store it now):',
+        `    ${server.generatedAdminToken}`,
+        '  Use it as "Authorization: Bearer <token>" on /api/v1, or export TAPLINE_ADMIN_TOKEN for the CLI.',
+        '',
+      ].join('\n'),
+    );
+  }
+  console.log(`Tapline listening on ${server.url} (data: ${resolve(options.data)}, realm: ${options.realm})`);
+  const shutdown = async (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

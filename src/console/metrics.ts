@@ -1,0 +1,35 @@
+// Prometheus text exposition of the numbers an operator watches: ingestion outcomes, log
+// backlog, analysis lag and throughput, dedupe window size, memory.
+import type { IngestionStats } from '../edge/stats.ts';
+import type { DedupeWindow } from '../edge/dedupe.ts';
+import type { LogConsumer, TransactionLog } from '../log/log.ts';
+import type { AnalysisRunner } from '../analysis/runner.ts';
+
+export interface MetricSources {
+  stats: IngestionStats;
+  log: TransactionLog;
+  consumer: LogConsumer;
+  runner: AnalysisRunner;
+  dedupe: DedupeWindow;
+}
+
+function metric(name: string, type: 'counter' | 'gauge', help: string, samples: Array<[labels: string, value: number]>): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  return lines.join('\n');
+}
+
+export function metricsText(s: MetricSources): string {
+  const outcomes = [...s.stats.totals].map(([outcome, n]): [string, number] => [`{outcome="${outcome}"}`, n]);
+  const mem = process.memoryUsage();
+  return [
+    metric('tapline_ingest_transactions_total', 'counter', 'Transactions (or requests, for rejections before parsing) by outcome: accepted or the error code.', outcomes),
+    metric('tapline_log_pending_bytes', 'gauge', 'Bytes accepted but not yet durable in the log.', [['', s.log.pendingBytes()]]),
+    metric('tapline_analysis_lag', 'gauge', 'Transactions in the log not yet processed by analysis.', [['', s.consumer.lag()]]),
+    metric('tapline_analysis_processed_total', 'counter', 'Transactions processed by analysis since start.', [['', s.runner.processed]]),
+    metric('tapline_analysis_failures_total', 'counter', 'Log entries analysis could not decode.', [['', s.runner.failures]]),
+    metric('tapline_dedupe_window_entries', 'gauge', 'Transaction ids held in the deduplication window.', [['', s.dedupe.size]]),
+    metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [['', mem.rss]]),
+    metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use, bytes.', [['', mem.heapUsed]]),
+  ].join('\n') + '\n';
+}

@@ -1,0 +1,37 @@
+// The durable transaction log: the edge appends, the analyzers consume with acknowledgement.
+// Two adapters share this port: embedded SQLite (sqlite-log.ts) and NATS JetStream.
+
+export interface AppendEntry {
+  clientId: string;
+  transactionId: string;
+  receivedAt: number;
+  /** The serialized envelope (wire/envelope.ts). */
+  data: string;
+}
+
+export interface LogEntry {
+  seq: number;
+  data: string;
+}
+
+export interface LogConsumer {
+  /** Up to `max` entries after the last acknowledged (or already handed out) one. */
+  next(max: number): Promise<LogEntry[]>;
+  /** Everything up to and including `seq` is processed; survives restarts. */
+  ack(seq: number): Promise<void>;
+  /** Entries appended but not yet acknowledged by this consumer. */
+  lag(): number;
+}
+
+export interface TransactionLog {
+  /** Resolves only when every entry is durable (committed to disk, or acknowledged by the stream). */
+  append(entries: AppendEntry[]): Promise<void>;
+  consumer(name: string): LogConsumer;
+  /** (client, transaction id) pairs received since `sinceMs`, to rebuild the dedupe window after a restart. */
+  recentKeys(sinceMs: number): Promise<Array<{ clientId: string; transactionId: string; receivedAt: number }>>;
+  /** Bytes accepted by append() but not yet durable: the edge sheds load when this grows. */
+  pendingBytes(): number;
+  /** Wakes when new entries are appended (in this process). */
+  onAppend(listener: () => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,417 @@
+// The embedded store: SQLite in the data directory, WAL mode, versioned migrations.
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type {
+  ApplicationRecord,
+  AuditEntry,
+  ClientRecord,
+  IngestionDelta,
+  IngestionRow,
+  SigningKeyRecord,
+  Store,
+  StoredTransaction,
+  TransactionQuery,
+} from './store.ts';
+
+/** Each entry moves the schema one version forward; never edit a released one, add a new one. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE clients (
+     client_id TEXT PRIMARY KEY,
+     uid TEXT NOT NULL,
+     secret_hash TEXT NOT NULL,
+     traffic_ingestion INTEGER NOT NULL,
+     token_lifespan INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     last_token_at INTEGER,
+     last_transaction_at INTEGER,
+     tokens_issued INTEGER NOT NULL DEFAULT 0,
+     transactions_accepted INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE signing_keys (
+     kid TEXT PRIMARY KEY,
+     alg TEXT NOT NULL,
+     private_jwk TEXT NOT NULL,
+     public_jwk TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     retired_at INTEGER,
+     verify_until INTEGER
+   );
+   CREATE TABLE applications (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     hosts TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE transactions (
+     row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+     client_id TEXT NOT NULL,
+     transaction_id TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     timestamp INTEGER NOT NULL,
+     method TEXT NOT NULL,
+     uri TEXT NOT NULL,
+     host TEXT,
+     status INTEGER,
+     client_ip TEXT NOT NULL,
+     client_ip_rule TEXT NOT NULL,
+     source_type TEXT,
+     detail TEXT NOT NULL,
+     UNIQUE (client_id, transaction_id)
+   );
+   CREATE INDEX transactions_host ON transactions(host, row_id);
+   CREATE INDEX transactions_txid ON transactions(transaction_id);
+   CREATE INDEX transactions_received ON transactions(received_at);
+   CREATE TABLE ingestion_stats (
+     client_id TEXT NOT NULL,
+     source_type TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     last_message TEXT,
+     last_seen INTEGER NOT NULL,
+     PRIMARY KEY (client_id, source_type, outcome)
+   );
+   CREATE TABLE admin_tokens (hash TEXT PRIMARY KEY, label TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     details TEXT
+   );
+   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   INSERT INTO settings (key, value) VALUES ('clients_version', '0');`,
+];
+
+type Row = Record<string, SQLInputValue>;
+
+function toClient(r: Row): ClientRecord {
+  return {
+    clientId: r.client_id as string,
+    uid: r.uid as string,
+    secretHash: r.secret_hash as string,
+    trafficIngestion: r.traffic_ingestion === 1,
+    tokenLifespan: r.token_lifespan as number,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+    lastTokenAt: (r.last_token_at as number | null) ?? null,
+    lastTransactionAt: (r.last_transaction_at as number | null) ?? null,
+    tokensIssued: r.tokens_issued as number,
+    transactionsAccepted: r.transactions_accepted as number,
+  };
+}
+
+function toApplication(r: Row): ApplicationRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    hosts: JSON.parse(r.hosts as string) as string[],
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toTransaction(r: Row): StoredTransaction & { rowId: number } {
+  return {
+    rowId: r.row_id as number,
+    clientId: r.client_id as string,
+    transactionId: r.transaction_id as string,
+    receivedAt: r.received_at as number,
+    timestamp: r.timestamp as number,
+    method: r.method as string,
+    uri: r.uri as string,
+    host: (r.host as string | null) ?? null,
+    status: (r.status as number | null) ?? null,
+    clientIp: r.client_ip as string,
+    clientIpRule: r.client_ip_rule as string,
+    sourceType: (r.source_type as string | null) ?? null,
+    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  };
+}
+
+export class SqliteStore implements Store {
+  private readonly db: DatabaseSync;
+
+  constructor(path: string) {
+    this.db = new DatabaseSync(path);
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA busy_timeout = 5000;');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = (this.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`the store in this data directory has schema version ${version}, newer than this Tapline (${MIGRATIONS.length}); upgrade Tapline`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.tx(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.exec(`PRAGMA user_version = ${v + 1}`);
+      });
+    }
+  }
+
+  private tx<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  private all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.db.prepare(sql).all(...params) as Row[];
+  }
+
+  private get(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.db.prepare(sql).get(...params) as Row | undefined;
+  }
+
+  private run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.db.prepare(sql).run(...params).changes);
+  }
+
+  private bumpClientsVersion(): void {
+    this.run("UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'clients_version'");
+  }
+
+  async createClient(c: ClientRecord): Promise<boolean> {
+    return this.tx(() => {
+      const changes = this.run(
+        `INSERT OR IGNORE INTO clients (client_id, uid, secret_hash, traffic_ingestion, token_lifespan, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        c.clientId, c.uid, c.secretHash, c.trafficIngestion ? 1 : 0, c.tokenLifespan, c.createdAt, c.updatedAt,
+      );
+      if (changes > 0) this.bumpClientsVersion();
+      return changes > 0;
+    });
+  }
+
+  async getClient(clientId: string): Promise<ClientRecord | null> {
+    const r = this.get('SELECT * FROM clients WHERE client_id = ?', clientId);
+    return r ? toClient(r) : null;
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    return this.all('SELECT * FROM clients ORDER BY client_id').map(toClient);
+  }
+
+  async updateClient(clientId: string, patch: Partial<Pick<ClientRecord, 'trafficIngestion' | 'tokenLifespan' | 'secretHash'>>) {
+    return this.tx(() => {
+      const sets: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (patch.trafficIngestion !== undefined) sets.push('traffic_ingestion = ?') && params.push(patch.trafficIngestion ? 1 : 0);
+      if (patch.tokenLifespan !== undefined) sets.push('token_lifespan = ?') && params.push(patch.tokenLifespan);
+      if (patch.secretHash !== undefined) sets.push('secret_hash = ?') && params.push(patch.secretHash);
+      sets.push('updated_at = ?');
+      params.push(Date.now(), clientId);
+      if (this.run(`UPDATE clients SET ${sets.join(', ')} WHERE client_id = ?`, ...params) === 0) return null;
+      this.bumpClientsVersion();
+      return toClient(this.get('SELECT * FROM clients WHERE client_id = ?', clientId)!);
+    });
+  }
+
+  async deleteClient(clientId: string): Promise<boolean> {
+    return this.tx(() => {
+      const deleted = this.run('DELETE FROM clients WHERE client_id = ?', clientId) > 0;
+      if (deleted) this.bumpClientsVersion();
+      return deleted;
+    });
+  }
+
+  async recordClientActivity(clientId: string, a: { tokenAt?: number; transactionAt?: number; transactions?: number }) {
+    this.run(
+      `UPDATE clients SET
+         last_token_at = COALESCE(MAX(COALESCE(last_token_at, 0), ?), last_token_at),
+         tokens_issued = tokens_issued + ?,
+         last_transaction_at = COALESCE(MAX(COALESCE(last_transaction_at, 0), ?), last_transaction_at),
+         transactions_accepted = transactions_accepted + ?
+       WHERE client_id = ?`,
+      a.tokenAt ?? null, a.tokenAt ? 1 : 0, a.transactionAt ?? null, a.transactions ?? 0, clientId,
+    );
+  }
+
+  async clientsVersion(): Promise<number> {
+    return Number(this.get("SELECT value FROM settings WHERE key = 'clients_version'")!.value);
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.all('SELECT * FROM signing_keys ORDER BY created_at').map((r) => ({
+      kid: r.kid as string,
+      alg: r.alg as string,
+      privateJwk: r.private_jwk as string,
+      publicJwk: r.public_jwk as string,
+      createdAt: r.created_at as number,
+      retiredAt: (r.retired_at as number | null) ?? null,
+      verifyUntil: (r.verify_until as number | null) ?? null,
+    }));
+  }
+
+  async addSigningKey(k: SigningKeyRecord, retireOthersUntil: number): Promise<void> {
+    this.tx(() => {
+      this.run('UPDATE signing_keys SET retired_at = ?, verify_until = ? WHERE retired_at IS NULL', k.createdAt, retireOthersUntil);
+      this.run('DELETE FROM signing_keys WHERE verify_until IS NOT NULL AND verify_until < ?', k.createdAt);
+      this.run(
+        'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)',
+        k.kid, k.alg, k.privateJwk, k.publicJwk, k.createdAt,
+      );
+    });
+  }
+
+  async createApplication(a: ApplicationRecord): Promise<boolean> {
+    return this.run(
+      'INSERT OR IGNORE INTO applications (id, name, hosts, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      a.id, a.name, JSON.stringify(a.hosts), a.createdAt, a.updatedAt,
+    ) > 0;
+  }
+
+  async listApplications(): Promise<ApplicationRecord[]> {
+    return this.all('SELECT * FROM applications ORDER BY name').map(toApplication);
+  }
+
+  async getApplication(id: string): Promise<ApplicationRecord | null> {
+    const r = this.get('SELECT * FROM applications WHERE id = ?', id);
+    return r ? toApplication(r) : null;
+  }
+
+  async updateApplication(id: string, patch: Partial<Pick<ApplicationRecord, 'name' | 'hosts'>>) {
+    const current = await this.getApplication(id);
+    if (!current) return null;
+    const next = { ...current, ...patch, updatedAt: Date.now() };
+    this.run('UPDATE applications SET name = ?, hosts = ?, updated_at = ? WHERE id = ?', next.name, JSON.stringify(next.hosts), next.updatedAt, id);
+    return next;
+  }
+
+  async deleteApplication(id: string): Promise<boolean> {
+    return this.run('DELETE FROM applications WHERE id = ?', id) > 0;
+  }
+
+  async insertTransactions(rows: StoredTransaction[]): Promise<void> {
+    if (rows.length === 0) return;
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO transactions
+         (client_id, transaction_id, received_at, timestamp, method, uri, host, status, client_ip, client_ip_rule, source_type, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.tx(() => {
+      for (const t of rows) {
+        insert.run(t.clientId, t.transactionId, t.receivedAt, Math.round(t.timestamp), t.method, t.uri, t.host, t.status,
+          t.clientIp, t.clientIpRule, t.sourceType, JSON.stringify(t.detail));
+      }
+    });
+  }
+
+  async queryTransactions(q: TransactionQuery) {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (q.host !== undefined) where.push('host = ?') && params.push(q.host);
+    if (q.hostsIn) {
+      const named = q.hostsIn.filter((h): h is string => h !== null);
+      const parts: string[] = [];
+      if (named.length > 0) parts.push(`host IN (${named.map(() => '?').join(',')})`) && params.push(...named);
+      if (q.hostsIn.includes(null)) parts.push('host IS NULL');
+      where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '0');
+    }
+    if (q.method !== undefined) where.push('method = ?') && params.push(q.method);
+    if (q.status !== undefined) where.push('status = ?') && params.push(q.status);
+    if (q.clientId !== undefined) where.push('client_id = ?') && params.push(q.clientId);
+    if (q.since !== undefined) where.push('received_at >= ?') && params.push(q.since);
+    if (q.until !== undefined) where.push('received_at < ?') && params.push(q.until);
+    if (q.before !== undefined) where.push('row_id < ?') && params.push(q.before);
+    const sql = `SELECT * FROM transactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY row_id DESC LIMIT ?`;
+    return this.all(sql, ...params, q.limit).map(toTransaction);
+  }
+
+  async getTransaction(transactionId: string, clientId?: string): Promise<StoredTransaction | null> {
+    const r = clientId === undefined
+      ? this.get('SELECT * FROM transactions WHERE transaction_id = ? ORDER BY row_id DESC LIMIT 1', transactionId)
+      : this.get('SELECT * FROM transactions WHERE transaction_id = ? AND client_id = ?', transactionId, clientId);
+    return r ? toTransaction(r) : null;
+  }
+
+  async distinctHosts(): Promise<Array<string | null>> {
+    return this.all('SELECT DISTINCT host FROM transactions').map((r) => (r.host as string | null) ?? null);
+  }
+
+  async pruneTransactions(maxCount: number, olderThan: number): Promise<number> {
+    return this.tx(() => {
+      let removed = this.run('DELETE FROM transactions WHERE received_at < ?', olderThan);
+      const cutoff = this.get('SELECT row_id FROM transactions ORDER BY row_id DESC LIMIT 1 OFFSET ?', maxCount);
+      if (cutoff) removed += this.run('DELETE FROM transactions WHERE row_id <= ?', cutoff.row_id as number);
+      return removed;
+    });
+  }
+
+  async addIngestionStats(deltas: IngestionDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    const upsert = this.db.prepare(
+      `INSERT INTO ingestion_stats (client_id, source_type, outcome, count, last_message, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (client_id, source_type, outcome) DO UPDATE SET
+         count = count + excluded.count,
+         last_message = COALESCE(excluded.last_message, last_message),
+         last_seen = MAX(last_seen, excluded.last_seen)`,
+    );
+    this.tx(() => {
+      for (const d of deltas) upsert.run(d.clientId, d.sourceType, d.outcome, d.count, d.lastMessage, d.lastSeen);
+    });
+  }
+
+  async ingestionStats(): Promise<IngestionRow[]> {
+    return this.all('SELECT * FROM ingestion_stats ORDER BY client_id, source_type, outcome').map((r) => ({
+      clientId: r.client_id as string,
+      sourceType: r.source_type as string,
+      outcome: r.outcome as string,
+      count: r.count as number,
+      lastMessage: (r.last_message as string | null) ?? null,
+      lastSeen: r.last_seen as number,
+    }));
+  }
+
+  async addAdminTokenHash(hash: string, label: string): Promise<void> {
+    this.run('INSERT OR IGNORE INTO admin_tokens (hash, label, created_at) VALUES (?, ?, ?)', hash, label, Date.now());
+  }
+
+  async hasAdminToken(): Promise<boolean> {
+    return this.get('SELECT 1 AS x FROM admin_tokens LIMIT 1') !== undefined;
+  }
+
+  async adminTokenHashes(): Promise<string[]> {
+    return this.all('SELECT hash FROM admin_tokens').map((r) => r.hash as string);
+  }
+
+  async audit(e: Omit<AuditEntry, 'id'>): Promise<void> {
+    this.run('INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)',
+      e.at, e.actor, e.action, e.target, e.details ? JSON.stringify(e.details) : null);
+  }
+
+  async listAudit(limit: number, before?: number): Promise<AuditEntry[]> {
+    const rows = before === undefined
+      ? this.all('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', limit)
+      : this.all('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?', before, limit);
+    return rows.map((r) => ({
+      id: r.id as number,
+      at: r.at as number,
+      actor: r.actor as string,
+      action: r.action as string,
+      target: (r.target as string | null) ?? null,
+      details: r.details ? (JSON.parse(r.details as string) as Record<string, unknown>) : null,
+    }));
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    return (this.get('SELECT value FROM settings WHERE key = ?', key)?.value as string | undefined) ?? null;
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    this.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

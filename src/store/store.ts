@@ -1,0 +1,138 @@
+// Everything the console reads, behind one port with two adapters (embedded SQLite, PostgreSQL).
+// All methods are async so both adapters fit; times are milliseconds since the epoch.
+
+export interface ClientRecord {
+  clientId: string;
+  /** Random id of this incarnation of the client: tokens carry it, so a re-created name gets new tokens. */
+  uid: string;
+  secretHash: string;
+  trafficIngestion: boolean;
+  tokenLifespan: number;
+  createdAt: number;
+  updatedAt: number;
+  lastTokenAt: number | null;
+  lastTransactionAt: number | null;
+  tokensIssued: number;
+  transactionsAccepted: number;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  privateJwk: string;
+  publicJwk: string;
+  createdAt: number;
+  /** When a newer key replaced it; it still verifies until `verifyUntil`. */
+  retiredAt: number | null;
+  verifyUntil: number | null;
+}
+
+export interface ApplicationRecord {
+  id: string;
+  name: string;
+  hosts: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A transaction as kept for the console: credentials redacted, bodies capped. */
+export interface StoredTransaction {
+  clientId: string;
+  transactionId: string;
+  receivedAt: number;
+  timestamp: number;
+  method: string;
+  uri: string;
+  host: string | null;
+  status: number | null;
+  clientIp: string;
+  clientIpRule: string;
+  sourceType: string | null;
+  /** The full stored form (headers, bodies, connection, meta) as JSON-ready data. */
+  detail: Record<string, unknown>;
+}
+
+export interface TransactionQuery {
+  host?: string;
+  /** Only hosts in this list (null entry means "no host"). */
+  hostsIn?: Array<string | null>;
+  method?: string;
+  status?: number;
+  clientId?: string;
+  since?: number;
+  until?: number;
+  limit: number;
+  /** Return only rows with an internal id below this (keyset paging, newest first). */
+  before?: number;
+}
+
+export interface IngestionDelta {
+  clientId: string;
+  sourceType: string;
+  /** 'accepted' or the error code of a rejection. */
+  outcome: string;
+  count: number;
+  lastMessage: string | null;
+  lastSeen: number;
+}
+
+export interface IngestionRow extends IngestionDelta {}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface Store {
+  // clients
+  createClient(c: ClientRecord): Promise<boolean>;
+  getClient(clientId: string): Promise<ClientRecord | null>;
+  listClients(): Promise<ClientRecord[]>;
+  updateClient(clientId: string, patch: Partial<Pick<ClientRecord, 'trafficIngestion' | 'tokenLifespan' | 'secretHash'>>): Promise<ClientRecord | null>;
+  deleteClient(clientId: string): Promise<boolean>;
+  /** Adds to the client's activity counters (token issued, transactions accepted). */
+  recordClientActivity(clientId: string, activity: { tokenAt?: number; transactionAt?: number; transactions?: number }): Promise<void>;
+  /** Changes whenever any client is created, changed or deleted (for cheap polling by edges). */
+  clientsVersion(): Promise<number>;
+
+  // signing keys
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Adds a key and retires the others (they keep verifying until `verifyUntil`). */
+  addSigningKey(key: SigningKeyRecord, retireOthersUntil: number): Promise<void>;
+
+  // applications
+  createApplication(a: ApplicationRecord): Promise<boolean>;
+  listApplications(): Promise<ApplicationRecord[]>;
+  getApplication(id: string): Promise<ApplicationRecord | null>;
+  updateApplication(id: string, patch: Partial<Pick<ApplicationRecord, 'name' | 'hosts'>>): Promise<ApplicationRecord | null>;
+  deleteApplication(id: string): Promise<boolean>;
+
+  // recent transactions
+  /** Idempotent on (clientId, transactionId): a redelivered transaction is stored once. */
+  insertTransactions(rows: StoredTransaction[]): Promise<void>;
+  queryTransactions(q: TransactionQuery): Promise<Array<StoredTransaction & { rowId: number }>>;
+  getTransaction(transactionId: string, clientId?: string): Promise<StoredTransaction | null>;
+  distinctHosts(): Promise<Array<string | null>>;
+  pruneTransactions(maxCount: number, olderThan: number): Promise<number>;
+
+  // diagnostics
+  addIngestionStats(deltas: IngestionDelta[]): Promise<void>;
+  ingestionStats(): Promise<IngestionRow[]>;
+
+  // admin tokens and audit
+  addAdminTokenHash(hash: string, label: string): Promise<void>;
+  hasAdminToken(): Promise<boolean>;
+  adminTokenHashes(): Promise<string[]>;
+  audit(entry: Omit<AuditEntry, 'id'>): Promise<void>;
+  listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
+
+  // installation settings (key/value)
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}
