@@ -60,7 +60,8 @@ export class ClientService {
   }
 
   async create(input: { name: string; trafficIngestion?: boolean; tokenLifespan?: number }): Promise<{ client: ClientRecord; secret: string }> {
-    if (!CLIENT_NAME.test(input.name)) {
+    // "." and ".." fit the character rule but cannot be used in a URL path (/api/v1/clients/{clientId}).
+    if (!CLIENT_NAME.test(input.name) || input.name === '.' || input.name === '..') {
       throw new ClientError('invalid_name', 'name must be 1 to 64 characters of letters, digits, ".", "_" or "-"');
     }
     const lifespan = checkLifespan(input.tokenLifespan ?? DEFAULT_TOKEN_LIFESPAN);

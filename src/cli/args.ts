@@ -236,7 +236,8 @@ export function usageLine(spec: CommandSpec): string {
 
 /** The text of `tapline <command> --help`. */
 export function formatCommandHelp(spec: CommandSpec): string {
-  const lines = [`Usage: ${usageLine(spec)}`, '', spec.description ?? spec.summary];
+  const about = spec.description ?? `${spec.summary.charAt(0).toUpperCase()}${spec.summary.slice(1)}.`;
+  const lines = [`Usage: ${usageLine(spec)}`, '', about];
   if (spec.positionals?.length) {
     lines.push('', 'Arguments:', ...columns(spec.positionals.map((p) => [p.name, p.help])));
   }

@@ -117,6 +117,5 @@ export function adminRequest(target: AdminTarget, method: string, path: string, 
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     who: 'the server',
-    hints: { 401: 'check TAPLINE_ADMIN_TOKEN or --token: it must be the admin token printed at first start' },
   });
 }

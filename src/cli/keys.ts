@@ -14,10 +14,11 @@ const rotate: Command = {
   summary: 'make a new token signing key; the old ones verify until their tokens expire',
   flags: SERVER_FLAGS,
   async run({ args, env, command }) {
-    const answer = (await adminRequest(adminTarget(args, env, command), 'POST', '/api/v1/keys/rotate')) as { kid?: unknown; keys?: unknown };
+    const answer = (await adminRequest(adminTarget(args, env, command), 'POST', '/api/v1/keys/rotate')) as Record<string, unknown>;
     if (args.boolean('json')) return printJson(answer);
     out(`Signing key ${cell(answer.kid)} now signs new tokens.\n`);
-    out(keysTable(itemsOf({ items: answer.keys })));
+    // The key list comes as `keys` (as first specified) or `items` (as the list endpoint names it).
+    out(keysTable(itemsOf({ items: answer.keys ?? answer.items })));
   },
 };
 
