@@ -18,7 +18,7 @@ import { DedupeWindow } from '../edge/dedupe.ts';
 import { IngestionStats } from '../edge/stats.ts';
 import { apiRoutes } from '../console/api.ts';
 import { metricsText } from '../console/metrics.ts';
-import { AnalysisRunner } from '../analysis/runner.ts';
+import { AnalysisHost } from '../analysis/host.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
 import { resolveServeOptions, serveHelp, UsageError, type ServeOptions } from './options.ts';
 
@@ -26,7 +26,8 @@ export interface RunningServer {
   url: string;
   app: FastifyInstance;
   store: Store;
-  runner: AnalysisRunner;
+  /** The analysis worker; `drain()` waits until everything ingested so far is analysed. */
+  runner: AnalysisHost;
   /** Set only when this start generated the admin token. */
   generatedAdminToken: string | null;
   close(): Promise<void>;
@@ -55,14 +56,12 @@ async function installationSecret(store: Store, key: string): Promise<string> {
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const dataDir = resolve(o.data);
   mkdirSync(dataDir, { recursive: true });
-  const store = new SqliteStore(join(dataDir, 'store.db'));
+  const storePath = join(dataDir, 'store.db');
+  const store = new SqliteStore(storePath);
   const log = new SqliteLog(join(dataDir, 'log.db'), { retainMs: o.dedupeWindow * 1000 });
   const generatedAdminToken = await ensureAdminToken(store, o.adminToken);
 
-  const clientIp = {
-    headers: o.clientIpHeaders.map((h) => h.toLowerCase()),
-    trustedProxies: o.trustedProxies.length > 0 ? parseCidrList(o.trustedProxies, '--trusted-proxies') : null,
-  };
+  parseCidrList(o.trustedProxies, '--trusted-proxies'); // fail at start, not in the analysis worker
   const ingressAllow = o.ingressAllow.length > 0 ? parseCidrList(o.ingressAllow, '--ingress-allow') : null;
 
   const keys = new KeyRing(store, MAX_TOKEN_LIFESPAN);
@@ -90,16 +89,19 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const sweep = setInterval(() => dedupe.sweep(Date.now()), 5_000);
   sweep.unref();
 
-  const consumer = log.consumer('recorder');
-  const runner = new AnalysisRunner(consumer, store, {
-    clientIp,
-    maxBodyBytes: o.storeBodyBytes,
-    redactionKey: await installationSecret(store, 'redaction_key'),
-    batchSize: 256,
-    retainCount: o.retainTransactions,
-    retainMs: o.retainHours * 3600_000,
-  });
-  log.onAppend(() => runner.notify());
+  const runner = new AnalysisHost(log, {
+    logPath: join(dataDir, 'log.db'),
+    storePath,
+    clientIpHeaders: o.clientIpHeaders.map((h) => h.toLowerCase()),
+    trustedProxies: o.trustedProxies,
+    options: {
+      maxBodyBytes: o.storeBodyBytes,
+      redactionKey: await installationSecret(store, 'redaction_key'),
+      batchSize: 256,
+      retainCount: o.retainTransactions,
+      retainMs: o.retainHours * 3600_000,
+    },
+  }, (err) => app.log.error({ err }, 'analysis worker failed'));
 
   await app.register(swagger, {
     openapi: {
@@ -113,7 +115,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => (ready ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ stats, log, consumer, runner, dedupe })));
+    reply.type('text/plain; version=0.0.4').send(metricsText({ stats, log, analysis: runner, dedupe })));
   await app.register(async (scope) => {
     scope.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
@@ -125,7 +127,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     ingressAllow,
     maxPendingBytes: o.maxPendingBytes,
     maxLag: o.maxLag,
-    lagOf: consumer,
+    analysisLag: () => runner.lag(),
     maxInflight: o.maxInflight,
   });
 

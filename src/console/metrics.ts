@@ -2,14 +2,12 @@
 // backlog, analysis lag and throughput, dedupe window size, memory.
 import type { IngestionStats } from '../edge/stats.ts';
 import type { DedupeWindow } from '../edge/dedupe.ts';
-import type { LogConsumer, TransactionLog } from '../log/log.ts';
-import type { AnalysisRunner } from '../analysis/runner.ts';
+import type { TransactionLog } from '../log/log.ts';
 
 export interface MetricSources {
   stats: IngestionStats;
   log: TransactionLog;
-  consumer: LogConsumer;
-  runner: AnalysisRunner;
+  analysis: { lag(): number; processed: number; failures: number };
   dedupe: DedupeWindow;
 }
 
@@ -25,9 +23,9 @@ export function metricsText(s: MetricSources): string {
   return [
     metric('tapline_ingest_transactions_total', 'counter', 'Transactions (or requests, for rejections before parsing) by outcome: accepted or the error code.', outcomes),
     metric('tapline_log_pending_bytes', 'gauge', 'Bytes accepted but not yet durable in the log.', [['', s.log.pendingBytes()]]),
-    metric('tapline_analysis_lag', 'gauge', 'Transactions in the log not yet processed by analysis.', [['', s.consumer.lag()]]),
-    metric('tapline_analysis_processed_total', 'counter', 'Transactions processed by analysis since start.', [['', s.runner.processed]]),
-    metric('tapline_analysis_failures_total', 'counter', 'Log entries analysis could not decode.', [['', s.runner.failures]]),
+    metric('tapline_analysis_lag', 'gauge', 'Transactions in the log not yet processed by analysis.', [['', s.analysis.lag()]]),
+    metric('tapline_analysis_processed_total', 'counter', 'Transactions processed by analysis since start.', [['', s.analysis.processed]]),
+    metric('tapline_analysis_failures_total', 'counter', 'Log entries analysis could not decode.', [['', s.analysis.failures]]),
     metric('tapline_dedupe_window_entries', 'gauge', 'Transaction ids held in the deduplication window.', [['', s.dedupe.size]]),
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [['', mem.rss]]),
     metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use, bytes.', [['', mem.heapUsed]]),

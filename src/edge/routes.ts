@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { validateEdgeTransaction, WireError, type EdgeTransaction } from '../wire/edge-format.ts';
 import { inList } from '../wire/client-ip.ts';
 import { encodeEnvelope } from '../wire/envelope.ts';
-import type { AppendEntry, LogConsumer, TransactionLog } from '../log/log.ts';
+import type { AppendEntry, TransactionLog } from '../log/log.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { DedupeWindow } from './dedupe.ts';
 import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
@@ -25,8 +25,8 @@ export interface EdgeOptions {
   maxPendingBytes: number;
   /** Shed load (503) when the analysis consumer is this many transactions behind (0: never). */
   maxLag: number;
-  /** The consumer whose lag is watched, when analysis runs in this process. */
-  lagOf: LogConsumer | null;
+  /** How many transactions analysis is behind, when it runs in this process. */
+  analysisLag: (() => number) | null;
   /** Shed load (429) above this many ingestion requests in flight. */
   maxInflight: number;
 }
@@ -126,8 +126,13 @@ export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promi
 
   app.addHook('preParsing', async (req, _reply, payload) => {
     if ((req.headers['content-encoding'] ?? '').toLowerCase() !== 'gzip') return payload;
-    const gunzip = createGunzip();
+    // Fastify compares Content-Length with `receivedEncodedLength` (else with the decoded size,
+    // which never matches a gzip body), so count the bytes that arrive on the wire.
+    const gunzip = Object.assign(createGunzip(), { receivedEncodedLength: 0 });
     payload.on('error', (err) => gunzip.destroy(err));
+    payload.on('data', (chunk: Buffer) => {
+      gunzip.receivedEncodedLength += chunk.length;
+    });
     return payload.pipe(gunzip);
   });
 
@@ -156,7 +161,7 @@ export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promi
     if (log.pendingBytes() > opts.maxPendingBytes) {
       return new EdgeError(503, 'overloaded', 'the transaction log is behind on writes; retry shortly', 1);
     }
-    if (opts.maxLag > 0 && opts.lagOf && opts.lagOf.lag() > opts.maxLag) {
+    if (opts.maxLag > 0 && opts.analysisLag && opts.analysisLag() > opts.maxLag) {
       return new EdgeError(503, 'overloaded', `analysis is more than ${opts.maxLag} transactions behind; retry later`, 5);
     }
     return null;

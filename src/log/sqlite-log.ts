@@ -26,8 +26,13 @@ export class SqliteLog implements TransactionLog {
   private readonly listeners: Array<() => void> = [];
   private readonly purgeTimer: NodeJS.Timeout;
   private readonly options: SqliteLogOptions;
+  private readonly path: string;
+  private readonly acked = new Map<string, number>();
+  private readonly dirtyCursors = new Set<string>();
+  private readonly saveCursor: StatementSync;
 
   constructor(path: string, options: SqliteLogOptions) {
+    this.path = path;
     this.options = options;
     this.db = new DatabaseSync(path);
     this.db.exec(`
@@ -45,6 +50,7 @@ export class SqliteLog implements TransactionLog {
       CREATE TABLE IF NOT EXISTS consumers (name TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
     `);
     this.insert = this.db.prepare('INSERT INTO log (client_id, transaction_id, received_at, data) VALUES (?, ?, ?, ?)');
+    this.saveCursor = this.db.prepare('UPDATE consumers SET acked_seq = ? WHERE name = ?');
     this.lastSeq = this.maxSeq();
     this.purgeTimer = setInterval(() => this.purge(), 5_000);
     this.purgeTimer.unref();
@@ -62,11 +68,14 @@ export class SqliteLog implements TransactionLog {
     return new Promise((resolve, reject) => {
       this.queue.push({ entries, bytes, resolve, reject });
       this.queuedBytes += bytes;
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
@@ -77,8 +86,14 @@ export class SqliteLog implements TransactionLog {
     try {
       this.db.exec('BEGIN');
       try {
-        for (const p of batch) for (const e of p.entries) this.insert.run(e.clientId, e.transactionId, e.receivedAt, e.data);
+        let last = this.lastSeq;
+        for (const p of batch) {
+          for (const e of p.entries) last = Number(this.insert.run(e.clientId, e.transactionId, e.receivedAt, e.data).lastInsertRowid);
+        }
+        for (const name of this.dirtyCursors) this.saveCursor.run(this.acked.get(name)!, name);
+        this.dirtyCursors.clear();
         this.db.exec('COMMIT');
+        this.lastSeq = last;
       } catch (err) {
         this.db.exec('ROLLBACK');
         throw err;
@@ -87,9 +102,8 @@ export class SqliteLog implements TransactionLog {
       for (const p of batch) p.reject(err as Error);
       return;
     }
-    this.lastSeq = this.maxSeq();
     for (const p of batch) p.resolve();
-    for (const l of this.listeners) l();
+    if (batch.length > 0) for (const l of this.listeners) l();
   }
 
   pendingBytes(): number {
@@ -100,26 +114,33 @@ export class SqliteLog implements TransactionLog {
     this.listeners.push(listener);
   }
 
+  /** In-process consumer (reads through its own connection; acknowledgements go through this writer). */
   consumer(name: string): LogConsumer {
+    return new SqliteLogReader(this.path, this.cursor(name), (seq) => this.ack(name, seq), () => this.lag(name));
+  }
+
+  /** Registers a consumer and returns its last acknowledged sequence number. */
+  cursor(name: string): number {
     this.db.prepare('INSERT OR IGNORE INTO consumers (name, acked_seq) VALUES (?, 0)').run(name);
     const acked = (this.db.prepare('SELECT acked_seq FROM consumers WHERE name = ?').get(name) as { acked_seq: number }).acked_seq;
-    const read = this.db.prepare('SELECT seq, data FROM log WHERE seq > ? ORDER BY seq LIMIT ?');
-    const save = this.db.prepare('UPDATE consumers SET acked_seq = ? WHERE name = ?');
-    let ackedSeq = acked;
-    let position = acked;
-    return {
-      next: async (max: number) => {
-        const rows = read.all(position, max) as unknown as LogEntry[];
-        if (rows.length > 0) position = rows[rows.length - 1]!.seq;
-        return rows;
-      },
-      ack: async (seq: number) => {
-        if (seq <= ackedSeq) return;
-        save.run(seq, name);
-        ackedSeq = seq;
-      },
-      lag: () => this.lastSeq - ackedSeq,
-    };
+    if (!this.acked.has(name)) this.acked.set(name, acked);
+    return this.acked.get(name)!;
+  }
+
+  /**
+   * Records a consumer's progress. The cursor is written with the next group commit rather than
+   * in a transaction of its own: this process stays the only writer, and a cursor that lags
+   * after a crash only means redelivery, which consumers handle idempotently.
+   */
+  ack(name: string, seq: number): void {
+    if (seq <= (this.acked.get(name) ?? 0)) return;
+    this.acked.set(name, seq);
+    this.dirtyCursors.add(name);
+    this.scheduleFlush();
+  }
+
+  lag(name: string): number {
+    return this.lastSeq - (this.acked.get(name) ?? 0);
   }
 
   async recentKeys(sinceMs: number) {
@@ -141,7 +162,45 @@ export class SqliteLog implements TransactionLog {
 
   async close(): Promise<void> {
     clearInterval(this.purgeTimer);
-    if (this.queue.length > 0) this.flush();
+    if (this.queue.length > 0 || this.dirtyCursors.size > 0) this.flush();
+    this.db.close();
+  }
+}
+
+/**
+ * Reads the log through its own connection, for a consumer in this thread or in a worker thread.
+ * Acknowledgements are handed to `onAck`, which forwards them to the log's writer.
+ */
+export class SqliteLogReader implements LogConsumer {
+  private readonly db: DatabaseSync;
+  private readonly read: StatementSync;
+  private position: number;
+  private readonly onAck: (seq: number) => void;
+  private readonly lagOf: () => number;
+
+  constructor(path: string, from: number, onAck: (seq: number) => void, lag: () => number) {
+    this.db = new DatabaseSync(path, { readOnly: true });
+    this.read = this.db.prepare('SELECT seq, data FROM log WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.position = from;
+    this.onAck = onAck;
+    this.lagOf = lag;
+  }
+
+  async next(max: number): Promise<LogEntry[]> {
+    const rows = this.read.all(this.position, max) as unknown as LogEntry[];
+    if (rows.length > 0) this.position = rows[rows.length - 1]!.seq;
+    return rows;
+  }
+
+  async ack(seq: number): Promise<void> {
+    this.onAck(seq);
+  }
+
+  lag(): number {
+    return this.lagOf();
+  }
+
+  close(): void {
     this.db.close();
   }
 }

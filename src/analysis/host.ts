@@ -1,0 +1,90 @@
+// Runs the analysis runner in a worker thread and connects it to the log's writer in this thread:
+// wakes it on appends, applies its acknowledgements, and restarts it if it dies.
+import { Worker } from 'node:worker_threads';
+import type { SqliteLog } from '../log/sqlite-log.ts';
+import type { RunnerOptions } from './runner.ts';
+
+export interface AnalysisWorkerData {
+  logPath: string;
+  storePath: string;
+  from: number;
+  options: Omit<RunnerOptions, 'clientIp'>;
+  clientIpHeaders: string[];
+  trustedProxies: string[];
+}
+
+export type ToWorker = { type: 'wake' } | { type: 'stop' };
+export type FromWorker = { type: 'ack'; seq: number; processed: number; failures: number } | { type: 'stopped' };
+
+export const CONSUMER = 'analysis';
+
+export class AnalysisHost {
+  private worker: Worker | null = null;
+  private stopping = false;
+  private readonly log: SqliteLog;
+  private readonly data: Omit<AnalysisWorkerData, 'from'>;
+  private readonly onError: (err: Error) => void;
+  /** Counted across worker restarts. */
+  processed = 0;
+  failures = 0;
+  private base = { processed: 0, failures: 0 };
+
+  constructor(log: SqliteLog, data: Omit<AnalysisWorkerData, 'from'>, onError: (err: Error) => void) {
+    this.log = log;
+    this.data = data;
+    this.onError = onError;
+    log.onAppend(() => this.worker?.postMessage({ type: 'wake' } satisfies ToWorker));
+  }
+
+  start(): void {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+      workerData: { ...this.data, from: this.log.cursor(CONSUMER) } satisfies AnalysisWorkerData,
+    });
+    this.base = { processed: this.processed, failures: this.failures };
+    worker.on('message', (m: FromWorker) => {
+      if (m.type !== 'ack') return;
+      this.log.ack(CONSUMER, m.seq);
+      this.processed = this.base.processed + m.processed;
+      this.failures = this.base.failures + m.failures;
+    });
+    worker.on('error', (err) => this.onError(err));
+    worker.on('exit', (code) => {
+      if (this.worker !== worker || this.stopping) return;
+      this.onError(new Error(`analysis worker exited with code ${code}; restarting it`));
+      this.worker = null;
+      setTimeout(() => !this.stopping && this.start(), 1000).unref();
+    });
+    this.worker = worker;
+  }
+
+  lag(): number {
+    return this.log.lag(CONSUMER);
+  }
+
+  /** Waits until everything appended so far is analysed (tests, orderly shutdown). */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.lag() > 0) {
+      if (Date.now() > end) throw new Error(`analysis still ${this.lag()} transactions behind after ${timeoutMs} ms`);
+      this.worker?.postMessage({ type: 'wake' } satisfies ToWorker);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const worker = this.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 5000);
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'stopped') {
+          clearTimeout(timer);
+          void worker.terminate().then(() => resolve());
+        }
+      });
+      worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    });
+    this.worker = null;
+  }
+}
