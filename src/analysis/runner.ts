@@ -36,6 +36,7 @@ export class AnalysisRunner {
   start(): void {
     this.running = true;
     this.loop = this.run();
+    void this.prune();
     this.pruneTimer = setInterval(() => void this.prune(), 60_000);
     this.pruneTimer.unref();
   }

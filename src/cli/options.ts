@@ -28,7 +28,8 @@ export const SERVE_OPTIONS = [
   { flag: 'retain-hours', env: 'TAPLINE_RETAIN_HOURS', kind: 'int', default: 168, help: 'recent transactions kept (age, hours)' },
   { flag: 'max-pending-bytes', env: 'TAPLINE_MAX_PENDING_BYTES', kind: 'int', default: 64 * 1024 * 1024, help: 'answer 503 when this many bytes wait for the log' },
   { flag: 'max-lag', env: 'TAPLINE_MAX_LAG', kind: 'int', default: 1_000_000, help: 'answer 503 when analysis is this many transactions behind (0: never)' },
-  { flag: 'max-inflight', env: 'TAPLINE_MAX_INFLIGHT', kind: 'int', default: 4096, help: 'answer 429 above this many ingestion requests in flight' },
+  { flag: 'max-inflight', env: 'TAPLINE_MAX_INFLIGHT', kind: 'int', default: 2048, help: 'answer 429 above this many ingestion requests in flight' },
+  { flag: 'max-inflight-bytes', env: 'TAPLINE_MAX_INFLIGHT_BYTES', kind: 'int', default: 256 * 1024 * 1024, help: 'answer 429 when the bodies in flight would exceed this many bytes (unknown lengths count 1 MiB)' },
   { flag: 'log-level', env: 'TAPLINE_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug' },
 ] as const satisfies readonly OptionSpec[];
 

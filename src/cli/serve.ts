@@ -129,6 +129,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     maxLag: o.maxLag,
     analysisLag: () => runner.lag(),
     maxInflight: o.maxInflight,
+    maxInflightBytes: o.maxInflightBytes,
   });
 
   await app.listen({ host: o.host, port: o.port });

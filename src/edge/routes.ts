@@ -29,6 +29,8 @@ export interface EdgeOptions {
   analysisLag: (() => number) | null;
   /** Shed load (429) above this many ingestion requests in flight. */
   maxInflight: number;
+  /** Shed load (429) when the bodies of requests in flight would exceed this many bytes. */
+  maxInflightBytes: number;
 }
 
 interface ParsedBody {
@@ -57,8 +59,13 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 declare module 'fastify' {
   interface FastifyRequest {
     tapClientId?: string;
+    /** Bytes this request holds in the in-flight budget (set once admitted). */
+    tapBudget?: number;
   }
 }
+
+/** Budget charged for a body of unknown length (chunked): it may grow up to the body limit. */
+const UNKNOWN_LENGTH_CHARGE = 1024 * 1024;
 
 /** Byte offset of a JSON.parse failure, from V8's "at position N" (a character index). */
 function jsonErrorOffset(text: string, err: Error): number | null {
@@ -75,7 +82,10 @@ function sourceTypeOf(item: unknown): string {
 
 export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promise<void> {
   const { log, tokens, stats, dedupe } = opts;
+  // Requests admitted past the cheap checks, and the body bytes they may hold: both bounded so
+  // memory stays bounded under any load.
   let inflight = 0;
+  let inflightBytes = 0;
 
   const fail = (req: FastifyRequest, reply: FastifyReply, err: EdgeError, sourceType = 'unknown') => {
     stats.record(req.tapClientId ?? UNAUTHENTICATED, sourceType, err.code, 1, err.message, Date.now());
@@ -113,8 +123,9 @@ export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promi
     if (encoding !== 'identity' && encoding !== 'gzip') {
       return fail(req, reply, new EdgeError(415, 'unsupported_media_type', `Content-Encoding "${encoding}" is not supported; send gzip or no encoding`));
     }
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > opts.maxBodyBytes) return fail(req, reply, tooLarge(length));
+    const declared = req.headers['content-length'];
+    const length = declared === undefined ? null : Number(declared);
+    if (length !== null && length > opts.maxBodyBytes) return fail(req, reply, tooLarge(length));
     const auth = req.headers.authorization;
     if (!auth || !/^bearer /i.test(auth)) {
       return fail(req, reply, new EdgeError(401, 'invalid_token', 'send the access token as "Authorization: Bearer <access token>"'));
@@ -122,7 +133,23 @@ export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promi
     const verdict = await tokens.verify(auth.slice(7).trim());
     if (!verdict.ok) return fail(req, reply, new EdgeError(verdict.error === 'invalid_token' ? 401 : 403, verdict.error, verdict.message));
     req.tapClientId = verdict.clientId;
+    const charge = length ?? UNKNOWN_LENGTH_CHARGE;
+    if (inflight >= opts.maxInflight || inflightBytes + charge > opts.maxInflightBytes) {
+      return fail(req, reply, new EdgeError(429, 'overloaded', `too many ingestion requests in flight (${inflight}, ${inflightBytes} bytes); slow down`, 1));
+    }
+    inflight++;
+    inflightBytes += charge;
+    req.tapBudget = charge;
   });
+
+  const releaseBudget = async (req: FastifyRequest) => {
+    if (req.tapBudget === undefined) return;
+    inflight--;
+    inflightBytes -= req.tapBudget;
+    req.tapBudget = undefined;
+  };
+  app.addHook('onResponse', releaseBudget);
+  app.addHook('onRequestAbort', releaseBudget);
 
   app.addHook('preParsing', async (req, _reply, payload) => {
     if ((req.headers['content-encoding'] ?? '').toLowerCase() !== 'gzip') return payload;
@@ -155,9 +182,6 @@ export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promi
   }
 
   function overloaded(): EdgeError | null {
-    if (inflight >= opts.maxInflight) {
-      return new EdgeError(429, 'overloaded', `more than ${opts.maxInflight} ingestion requests are in flight; slow down`, 1);
-    }
     if (log.pendingBytes() > opts.maxPendingBytes) {
       return new EdgeError(503, 'overloaded', 'the transaction log is behind on writes; retry shortly', 1);
     }
@@ -222,12 +246,7 @@ export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promi
     } catch (err) {
       return fail(req, reply, new EdgeError(400, 'invalid_transaction', rejectionOf(err, 0).message), source);
     }
-    inflight++;
-    try {
-      await commit(clientId, [admit(clientId, item, 0, now, body.text)], now);
-    } finally {
-      inflight--;
-    }
+    await commit(clientId, [admit(clientId, item, 0, now, body.text)], now);
     stats.record(clientId, source, 'accepted', 1, null, now);
     return reply.send({ status: 'OK' });
   });
@@ -267,12 +286,7 @@ export async function edgeRoutes(app: FastifyInstance, opts: EdgeOptions): Promi
       reply.code(400);
       return reply.send({ status: 'ERROR', error: 'invalid_transaction', message: `${first.message}${more}`, rejected });
     }
-    inflight++;
-    try {
-      await commit(clientId, accepted, now);
-    } finally {
-      inflight--;
-    }
+    await commit(clientId, accepted, now);
     for (const [s, n] of sources) stats.record(clientId, s, 'accepted', n, null, now);
     return reply.send(rejected.length > 0 ? { status: 'OK', accepted: accepted.length, rejected } : { status: 'OK', accepted: accepted.length });
   };
