@@ -68,8 +68,9 @@ export class AnalysisRunner {
         }
       }
       await this.store.insertTransactions(rows);
-      await this.consumer.ack(entries[entries.length - 1]!.seq);
+      // Count before acknowledging: the acknowledgement reports the count (worker.ts).
       this.processed += entries.length;
+      await this.consumer.ack(entries[entries.length - 1]!.seq);
       // Let the edge run between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
