@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from '../src/cli/serve.ts';
 import { resolveServeOptions, type ServeOptions } from '../src/cli/options.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
+export const ADMIN_PASSWORD = 'test-admin-password';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -27,6 +28,7 @@ export async function startTestServer(overrides: Partial<ServeOptions> = {}, dat
     data: dataDir,
     logLevel: 'error',
     adminToken: ADMIN_TOKEN,
+    adminPassword: ADMIN_PASSWORD,
     ...overrides,
   };
   const server = await startServer(options);

@@ -39,7 +39,7 @@ type ValueOf<K extends Kind> = K extends 'int' ? number : K extends 'list' ? str
 
 export type ServeOptions = {
   [O in (typeof SERVE_OPTIONS)[number] as CamelCase<O['flag']>]: O['default'] extends null ? ValueOf<O['kind']> | null : ValueOf<O['kind']>;
-} & { adminToken: string | null };
+} & { adminToken: string | null; adminPassword: string | null };
 
 export class UsageError extends Error {}
 
@@ -73,6 +73,7 @@ export function serveHelp(): string {
     ...lines,
     `  --${'config'.padEnd(22)} ${'TAPLINE_CONFIG'.padEnd(28)} JSON file with any of the options above`,
     `  ${''.padEnd(24)} ${'TAPLINE_ADMIN_TOKEN'.padEnd(28)} admin API token (generated on first start and printed once when unset)`,
+    `  ${''.padEnd(24)} ${'TAPLINE_ADMIN_PASSWORD'.padEnd(28)} password of the first console user "admin" (generated and printed once when unset)`,
   ].join('\n');
 }
 
@@ -108,6 +109,7 @@ export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     else out[key] = spec.default;
   }
   out.adminToken = env.TAPLINE_ADMIN_TOKEN || null;
+  out.adminPassword = env.TAPLINE_ADMIN_PASSWORD || null;
   return out as ServeOptions;
 }
 

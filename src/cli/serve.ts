@@ -17,10 +17,19 @@ import { edgeRoutes } from '../edge/routes.ts';
 import { DedupeWindow } from '../edge/dedupe.ts';
 import { IngestionStats } from '../edge/stats.ts';
 import { apiRoutes } from '../console/api.ts';
+import { installAccess } from '../console/access.ts';
+import { sessionRoutes } from '../console/session-routes.ts';
+import { insightsRoutes } from '../console/insights-routes.ts';
+import { webConsole } from '../console/web.ts';
+import { UserService } from '../console/users.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { metricsText } from '../console/metrics.ts';
 import { AnalysisHost } from '../analysis/host.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
 import { resolveServeOptions, serveHelp, UsageError, type ServeOptions } from './options.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface RunningServer {
   url: string;
@@ -30,6 +39,8 @@ export interface RunningServer {
   runner: AnalysisHost;
   /** Set only when this start generated the admin token. */
   generatedAdminToken: string | null;
+  /** Set only when this start created the first console user "admin" with a generated password. */
+  generatedAdminPassword: string | null;
   close(): Promise<void>;
 }
 
@@ -60,6 +71,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const store = new SqliteStore(storePath);
   const log = new SqliteLog(join(dataDir, 'log.db'), { retainMs: o.dedupeWindow * 1000 });
   const generatedAdminToken = await ensureAdminToken(store, o.adminToken);
+  const users = new UserService(store);
+  const generatedAdminPassword = await users.ensureFirstAdmin(o.adminPassword);
+  const startedAt = Date.now();
 
   parseCidrList(o.trustedProxies, '--trusted-proxies'); // fail at start, not in the analysis worker
   const ingressAllow = o.ingressAllow.length > 0 ? parseCidrList(o.ingressAllow, '--ingress-allow') : null;
@@ -120,7 +134,24 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     scope.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   await app.register(tokenRoutes, { realm: o.realm, tokens, keys });
-  await app.register(apiRoutes, { prefix: '/api/v1', store, clients, keys });
+  await app.register(async (api) => {
+    installAccess(api, { store, users });
+    await api.register(apiRoutes, { store, clients, keys });
+    await api.register(sessionRoutes, { store, users, secureCookies: (o.publicUrl ?? '').startsWith('https:') });
+    await api.register(insightsRoutes, {
+      store,
+      realm: o.realm,
+      issuer: () => tokens.issuer,
+      system: () => ({
+        version: VERSION,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        analysisLag: runner.lag(),
+        analysisProcessed: runner.processed,
+        logPendingBytes: log.pendingBytes(),
+      }),
+    });
+  }, { prefix: '/api/v1' });
+  await app.register(webConsole, { dir: fileURLToPath(new URL('../../dist/web', import.meta.url)) });
   await app.register(edgeRoutes, {
     log, tokens, stats, dedupe,
     maxBodyBytes: o.maxBodyBytes,
@@ -146,6 +177,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     store,
     runner,
     generatedAdminToken,
+    generatedAdminPassword,
     async close() {
       if (closed) return;
       closed = true;
@@ -184,6 +216,16 @@ export async function runServe(argv: string[]): Promise<void> {
         '  Admin token (shown once; store it now):',
         `    ${server.generatedAdminToken}`,
         '  Use it as "Authorization: Bearer <token>" on /api/v1, or export TAPLINE_ADMIN_TOKEN for the CLI.',
+        '',
+      ].join('\n'),
+    );
+  }
+  if (server.generatedAdminPassword) {
+    console.log(
+      [
+        '  Console sign-in (shown once): user "admin", password:',
+        `    ${server.generatedAdminPassword}`,
+        '  Change it under the user menu after signing in, or set TAPLINE_ADMIN_PASSWORD before the first start.',
         '',
       ].join('\n'),
     );

@@ -1,13 +1,13 @@
 // The admin REST API under /api/v1 (admin-api.md), authenticated with the admin bearer token.
 import { randomUUID } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ApplicationRecord, ClientRecord, Store, StoredTransaction } from '../store/store.ts';
 import { applicationOf, checkHostPatterns } from '../store/applications.ts';
 import { ClientError, type ClientService } from '../auth/clients.ts';
 import type { KeyRing } from '../auth/keys.ts';
-import { constantTimeEqual, hashToken } from '../auth/secrets.ts';
 import * as S from './schemas.ts';
+import { ApiError, recordAudit } from './access.ts';
 
 export interface ApiOptions {
   store: Store;
@@ -52,16 +52,6 @@ function transactionSummary(t: StoredTransaction) {
   };
 }
 
-class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 function fromClientError(err: unknown): never {
   if (err instanceof ClientError) {
     const status = err.code === 'exists' ? 409 : err.code === 'not_found' ? 404 : 400;
@@ -83,49 +73,8 @@ const ClientParam = Type.Object({ clientId: Type.String() });
 
 export async function apiRoutes(app: FastifyInstance, opts: ApiOptions): Promise<void> {
   const { store, clients, keys } = opts;
-  let tokenHashes = await store.adminTokenHashes();
-  let hashesLoadedAt = Date.now();
-
-  async function isAdminToken(token: string): Promise<boolean> {
-    const hash = hashToken(token);
-    if (tokenHashes.some((h) => constantTimeEqual(h, hash))) return true;
-    if (Date.now() - hashesLoadedAt > 5000) {
-      tokenHashes = await store.adminTokenHashes();
-      hashesLoadedAt = Date.now();
-      return tokenHashes.some((h) => constantTimeEqual(h, hash));
-    }
-    return false;
-  }
-
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/api/v1/openapi.json')) return;
-    const auth = req.headers.authorization;
-    const token = auth && /^bearer /i.test(auth) ? auth.slice(7).trim() : null;
-    if (!token || !(await isAdminToken(token))) {
-      return reply.code(401).header('www-authenticate', 'Bearer realm="tapline-admin"').send({
-        error: 'unauthorized',
-        message: 'send the admin token as "Authorization: Bearer <admin token>" (printed at first start, or set with TAPLINE_ADMIN_TOKEN)',
-      });
-    }
-  });
-
-  app.setErrorHandler((error: FastifyError | ApiError, req, reply) => {
-    if (error instanceof ApiError) return reply.code(error.status).send({ error: error.code, message: error.message });
-    if ('validation' in error && error.validation) {
-      const where = error.validationContext ?? 'request';
-      const v = error.validation[0]!;
-      const path = `${where}${v.instancePath.replace(/\//g, '.')}`;
-      const missing = (v.params as { missingProperty?: string }).missingProperty;
-      const message = missing ? `${path}.${missing} is required` : `${path} ${v.message}`;
-      return reply.code(400).send({ error: 'invalid_request', message });
-    }
-    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'invalid_request', message: error.message });
-    req.log.error({ err: error }, 'admin API error');
-    return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
-  });
-
   const audit = (req: FastifyRequest, action: string, target: string | null, details: Record<string, unknown> | null = null) =>
-    store.audit({ at: Date.now(), actor: `admin-token@${req.ip}`, action, target, details });
+    recordAudit(store, req, action, target, details);
 
   // ---- clients
   app.get('/clients', { schema: { tags: ['clients'], summary: 'List clients', response: { 200: Type.Object({ items: Type.Array(S.Client) }) } } },

@@ -2,6 +2,11 @@
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type {
   ApplicationRecord,
+  Role,
+  SessionRecord,
+  TimeRange,
+  TrafficBucket,
+  UserRecord,
   AuditEntry,
   ClientRecord,
   IngestionDelta,
@@ -82,6 +87,22 @@ const MIGRATIONS: string[] = [
    );
    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
    INSERT INTO settings (key, value) VALUES ('clients_version', '0');`,
+  `CREATE TABLE users (
+     username TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     last_login_at INTEGER
+   );
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+     csrf_token TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_user ON sessions(username);`,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -101,6 +122,20 @@ function toClient(r: Row): ClientRecord {
     transactionsAccepted: r.transactions_accepted as number,
   };
 }
+
+function toUser(r: Row): UserRecord {
+  return {
+    username: r.username as string,
+    passwordHash: r.password_hash as string,
+    role: r.role as Role,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+    lastLoginAt: (r.last_login_at as number | null) ?? null,
+  };
+}
+
+/** SQL for a URI without its query and fragment. */
+const PATH_OF_URI = "CASE WHEN instr(uri, '?') > 0 THEN substr(uri, 1, instr(uri, '?') - 1) ELSE uri END";
 
 function toApplication(r: Row): ApplicationRecord {
   return {
@@ -401,6 +436,128 @@ export class SqliteStore implements Store {
       target: (r.target as string | null) ?? null,
       details: r.details ? (JSON.parse(r.details as string) as Record<string, unknown>) : null,
     }));
+  }
+
+  async createUser(u: UserRecord): Promise<boolean> {
+    return this.run(
+      'INSERT OR IGNORE INTO users (username, password_hash, role, created_at, updated_at, last_login_at) VALUES (?, ?, ?, ?, ?, ?)',
+      u.username, u.passwordHash, u.role, u.createdAt, u.updatedAt, u.lastLoginAt,
+    ) > 0;
+  }
+
+  async getUser(username: string): Promise<UserRecord | null> {
+    const r = this.get('SELECT * FROM users WHERE username = ?', username);
+    return r ? toUser(r) : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.all('SELECT * FROM users ORDER BY username').map(toUser);
+  }
+
+  async updateUser(username: string, patch: Partial<Pick<UserRecord, 'passwordHash' | 'role' | 'lastLoginAt'>>) {
+    const current = await this.getUser(username);
+    if (!current) return null;
+    const next = { ...current, ...patch, updatedAt: patch.lastLoginAt !== undefined && Object.keys(patch).length === 1 ? current.updatedAt : Date.now() };
+    this.run('UPDATE users SET password_hash = ?, role = ?, updated_at = ?, last_login_at = ? WHERE username = ?',
+      next.passwordHash, next.role, next.updatedAt, next.lastLoginAt, username);
+    return next;
+  }
+
+  async deleteUser(username: string): Promise<boolean> {
+    return this.tx(() => {
+      this.run('DELETE FROM sessions WHERE username = ?', username);
+      return this.run('DELETE FROM users WHERE username = ?', username) > 0;
+    });
+  }
+
+  async countAdmins(): Promise<number> {
+    return this.get("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'")!.n as number;
+  }
+
+  async createSession(x: SessionRecord): Promise<void> {
+    this.run('INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      x.idHash, x.username, x.csrfToken, x.createdAt, x.expiresAt);
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | null> {
+    const r = this.get('SELECT * FROM sessions WHERE id_hash = ?', idHash);
+    if (!r) return null;
+    return {
+      idHash: r.id_hash as string,
+      username: r.username as string,
+      csrfToken: r.csrf_token as string,
+      createdAt: r.created_at as number,
+      expiresAt: r.expires_at as number,
+    };
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.run('DELETE FROM sessions WHERE id_hash = ?', idHash);
+  }
+
+  async deleteUserSessions(username: string, exceptIdHash?: string): Promise<void> {
+    this.run('DELETE FROM sessions WHERE username = ? AND id_hash IS NOT ?', username, exceptIdHash ?? null);
+  }
+
+  async pruneSessions(now: number): Promise<void> {
+    this.run('DELETE FROM sessions WHERE expires_at < ?', now);
+  }
+
+  async trafficBuckets(range: TimeRange, bucketMs: number): Promise<TrafficBucket[]> {
+    const rows = this.all(
+      `SELECT (received_at / ?) * ? AS t, COUNT(*) AS calls, SUM(CASE WHEN status >= 400 OR status IS NULL THEN 1 ELSE 0 END) AS errors
+       FROM transactions WHERE received_at >= ? AND received_at < ? GROUP BY 1 ORDER BY 1`,
+      bucketMs, bucketMs, range.from, range.to,
+    );
+    return rows.map((r) => ({ t: r.t as number, calls: r.calls as number, errors: r.errors as number }));
+  }
+
+  async topHosts(range: TimeRange, limit: number) {
+    return this.all(
+      `SELECT host, COUNT(*) AS calls, MAX(received_at) AS last_seen FROM transactions
+       WHERE received_at >= ? AND received_at < ? GROUP BY host ORDER BY calls DESC, host LIMIT ?`,
+      range.from, range.to, limit,
+    ).map((r) => ({ host: (r.host as string | null) ?? null, calls: r.calls as number, lastSeen: r.last_seen as number }));
+  }
+
+  async topEndpoints(range: TimeRange, limit: number) {
+    return this.all(
+      `SELECT host, method, ${PATH_OF_URI} AS path, COUNT(*) AS calls FROM transactions
+       WHERE received_at >= ? AND received_at < ? GROUP BY host, method, path ORDER BY calls DESC, path LIMIT ?`,
+      range.from, range.to, limit,
+    ).map((r) => ({ host: (r.host as string | null) ?? null, method: r.method as string, path: r.path as string, calls: r.calls as number }));
+  }
+
+  async statusMix(range: TimeRange) {
+    const mix = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0, other: 0 };
+    const rows = this.all(
+      'SELECT status / 100 AS c, COUNT(*) AS n FROM transactions WHERE received_at >= ? AND received_at < ? GROUP BY 1',
+      range.from, range.to,
+    );
+    for (const r of rows) {
+      const c = r.c as number | null;
+      const key = c === null ? 'none' : c >= 2 && c <= 5 ? (`${c}xx` as '2xx') : 'other';
+      mix[key] += r.n as number;
+    }
+    return mix;
+  }
+
+  async ingestionRate(now: number, minutes: number) {
+    const start = Math.floor(now / 60_000) * 60_000 - (minutes - 1) * 60_000;
+    const rows = this.all(
+      `SELECT client_id, COALESCE(source_type, 'unknown') AS source, (received_at - ?) / 60000 AS minute, COUNT(*) AS n
+       FROM transactions WHERE received_at >= ? GROUP BY 1, 2, 3`,
+      start, start,
+    );
+    const series = new Map<string, { clientId: string; sourceType: string; perMinute: number[] }>();
+    for (const r of rows) {
+      const key = `${r.client_id}\u0000${r.source}`;
+      let s = series.get(key);
+      if (!s) series.set(key, (s = { clientId: r.client_id as string, sourceType: r.source as string, perMinute: new Array(minutes).fill(0) }));
+      const i = r.minute as number;
+      if (i >= 0 && i < minutes) s.perMinute[i]! += r.n as number;
+    }
+    return [...series.values()];
   }
 
   async getSetting(key: string): Promise<string | null> {

@@ -87,6 +87,37 @@ export interface AuditEntry {
   details: Record<string, unknown> | null;
 }
 
+export type Role = 'admin' | 'viewer';
+
+export interface UserRecord {
+  username: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: number;
+  updatedAt: number;
+  lastLoginAt: number | null;
+}
+
+export interface SessionRecord {
+  /** SHA-256 of the session id sent in the cookie (the id itself is never stored). */
+  idHash: string;
+  username: string;
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface TrafficBucket {
+  t: number;
+  calls: number;
+  errors: number;
+}
+
 export interface Store {
   // clients
   createClient(c: ClientRecord): Promise<boolean>;
@@ -129,6 +160,28 @@ export interface Store {
   adminTokenHashes(): Promise<string[]>;
   audit(entry: Omit<AuditEntry, 'id'>): Promise<void>;
   listAudit(limit: number, before?: number): Promise<AuditEntry[]>;
+
+  // console users and sessions
+  createUser(u: UserRecord): Promise<boolean>;
+  getUser(username: string): Promise<UserRecord | null>;
+  listUsers(): Promise<UserRecord[]>;
+  updateUser(username: string, patch: Partial<Pick<UserRecord, 'passwordHash' | 'role' | 'lastLoginAt'>>): Promise<UserRecord | null>;
+  deleteUser(username: string): Promise<boolean>;
+  countAdmins(): Promise<number>;
+  createSession(s: SessionRecord): Promise<void>;
+  getSession(idHash: string): Promise<SessionRecord | null>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Ends every session of a user (password change, role change, deletion), or all but one. */
+  deleteUserSessions(username: string, exceptIdHash?: string): Promise<void>;
+  pruneSessions(now: number): Promise<void>;
+
+  // aggregates over recent transactions, for the dashboard and diagnostics
+  trafficBuckets(range: TimeRange, bucketMs: number): Promise<TrafficBucket[]>;
+  topHosts(range: TimeRange, limit: number): Promise<Array<{ host: string | null; calls: number; lastSeen: number }>>;
+  topEndpoints(range: TimeRange, limit: number): Promise<Array<{ host: string | null; method: string; path: string; calls: number }>>;
+  statusMix(range: TimeRange): Promise<Record<'2xx' | '3xx' | '4xx' | '5xx' | 'none' | 'other', number>>;
+  /** Accepted transactions per minute, per client and source, over the last `minutes` minutes. */
+  ingestionRate(now: number, minutes: number): Promise<Array<{ clientId: string; sourceType: string; perMinute: number[] }>>;
 
   // installation settings (key/value)
   getSetting(key: string): Promise<string | null>;
