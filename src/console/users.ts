@@ -101,14 +101,16 @@ export class UserService {
     const user = await this.store.getUser(username);
     if (!user) throw new UserError('not_found', `no user named "${username}"`);
     const changes: Partial<Pick<UserRecord, 'passwordHash' | 'role'>> = {};
-    if (patch.role !== undefined) {
-      checkRole(patch.role);
-      if (user.role === 'admin' && patch.role !== 'admin') await this.keepOneAdmin();
-      changes.role = patch.role;
-    }
+    if (patch.role !== undefined) checkRole(patch.role);
+    // Hash first: no wait between the last-admin check and the write, so two concurrent
+    // demotions cannot both pass the check.
     if (patch.password !== undefined) {
       checkPassword(patch.password);
       changes.passwordHash = await hashSecret(patch.password);
+    }
+    if (patch.role !== undefined) {
+      if (user.role === 'admin' && patch.role !== 'admin') await this.keepOneAdmin();
+      changes.role = patch.role;
     }
     const updated = (await this.store.updateUser(username, changes))!;
     await this.store.deleteUserSessions(username);

@@ -503,9 +503,10 @@ export class SqliteStore implements Store {
     this.run('DELETE FROM sessions WHERE expires_at < ?', now);
   }
 
+  // node:sqlite binds JS numbers as REAL: cast them where integer division is meant.
   async trafficBuckets(range: TimeRange, bucketMs: number): Promise<TrafficBucket[]> {
     const rows = this.all(
-      `SELECT (received_at / ?) * ? AS t, COUNT(*) AS calls, SUM(CASE WHEN status >= 400 OR status IS NULL THEN 1 ELSE 0 END) AS errors
+      `SELECT (received_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS t, COUNT(*) AS calls, SUM(CASE WHEN status >= 400 OR status IS NULL THEN 1 ELSE 0 END) AS errors
        FROM transactions WHERE received_at >= ? AND received_at < ? GROUP BY 1 ORDER BY 1`,
       bucketMs, bucketMs, range.from, range.to,
     );
@@ -545,7 +546,7 @@ export class SqliteStore implements Store {
   async ingestionRate(now: number, minutes: number) {
     const start = Math.floor(now / 60_000) * 60_000 - (minutes - 1) * 60_000;
     const rows = this.all(
-      `SELECT client_id, COALESCE(source_type, 'unknown') AS source, (received_at - ?) / 60000 AS minute, COUNT(*) AS n
+      `SELECT client_id, COALESCE(source_type, 'unknown') AS source, (received_at - CAST(? AS INTEGER)) / 60000 AS minute, COUNT(*) AS n
        FROM transactions WHERE received_at >= ? GROUP BY 1, 2, 3`,
       start, start,
     );
