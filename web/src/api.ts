@@ -1,0 +1,230 @@
+// Typed access to Tapline's admin REST API (/api/v1) with the console's session cookie.
+// The CSRF token from the session answers is kept in memory and sent on every non-GET request.
+
+export type Role = 'admin' | 'viewer';
+export interface User { username: string; role: Role }
+export interface Session { user: User; csrfToken: string }
+
+export interface UserRow { username: string; role: Role; createdAt: string; lastLoginAt: string | null }
+
+export interface Client {
+  clientId: string;
+  name: string;
+  trafficIngestion: boolean;
+  tokenLifespan: number;
+  createdAt: string;
+  updatedAt: string;
+  lastTokenAt: string | null;
+  lastTransactionAt: string | null;
+  tokensIssued: number;
+  transactionsAccepted: number;
+}
+
+export interface Application { id: string; name: string; hosts: string[]; createdAt: string; updatedAt: string }
+export interface ApplicationTraffic { applicationId: string; calls: number; lastSeen: string | null }
+
+export interface TransactionSummary {
+  transactionId: string;
+  clientId: string;
+  receivedAt: string;
+  timestamp: string;
+  method: string;
+  uri: string;
+  host: string | null;
+  status: number | null;
+  clientIp: string;
+  clientIpRule: string;
+  sourceType: string | null;
+}
+
+export interface StoredHeader { name: string; value: string; redacted?: boolean }
+export interface StoredBody {
+  length: number;
+  capturedBytes: number;
+  truncated: boolean;
+  cut: boolean;
+  contentType: string | null;
+  encoding: 'utf8' | 'base64';
+  data: string;
+}
+export interface Message { headers: StoredHeader[]; body: StoredBody | null }
+export interface SensitiveMatch { name: string; location: string; field: string; start: number; end: number }
+
+export interface Transaction extends TransactionSummary {
+  scheme: string;
+  httpVersion: string | null;
+  connection: { connectionIp: string; serverIp: string; connectionPort?: number; serverPort?: number };
+  request: Message;
+  response: Message;
+  source: { type?: string; version?: string; poolId?: string; instanceId?: string } | null;
+  filterName: string | null;
+  sdpInfo: { skipped?: boolean; found?: number; transformed?: number } | null;
+  dataExtractions: Record<string, unknown> | null;
+  sensitiveData: SensitiveMatch[];
+}
+
+export interface IngestionRow {
+  clientId: string;
+  sourceType: string;
+  accepted: number;
+  rejected: Record<string, number>;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastSeen: string;
+}
+export interface IngestionRate { clientId: string; sourceType: string; perMinute: number[] }
+
+export interface SystemInfo {
+  version: string;
+  uptimeSeconds: number;
+  analysisLag: number;
+  analysisProcessed: number;
+  tokensIssued: number;
+  clients: number;
+  logPendingBytes: number;
+}
+
+export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'none';
+export interface Dashboard {
+  bucketSeconds: number;
+  traffic: Array<{ t: string; calls: number; errors: number }>;
+  topHosts: Array<{ host: string; calls: number }>;
+  topEndpoints: Array<{ host: string; method: string; path: string; calls: number }>;
+  statusMix: Record<StatusClass, number>;
+  ingestionErrors: Array<{ clientId: string; sourceType: string; code: string; count: number; lastMessage: string | null; lastSeen: string }>;
+}
+
+export interface Integrations {
+  publicUrl: string;
+  realm: string;
+  tokenEndpoint: string;
+  ingressEndpoint: string;
+  batchEndpoint: string;
+  jwksUri: string;
+  discoveryUrl: string;
+  apimPolicyAvailable: boolean;
+}
+
+export interface Items<T> { items: T[] }
+
+/** An error answer of the API (`{error, message}`), or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly retryAfter: number | null;
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+let csrfToken: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+/** Called when a request (other than the session ones) answers 401: the session has ended. */
+export function setUnauthorizedHandler(handler: (() => void) | null): void {
+  onUnauthorized = handler;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Could not reach the Tapline server. Check that it is running and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const e = (data ?? {}) as { error?: string; message?: string };
+    const retry = Number(res.headers.get('retry-after'));
+    const err = new ApiError(
+      res.status,
+      e.error ?? `http_${res.status}`,
+      e.message ?? `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.'),
+      Number.isFinite(retry) && retry > 0 ? retry : null,
+    );
+    if (res.status === 401 && !path.startsWith('/session')) onUnauthorized?.();
+    throw err;
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+const query = (params: Record<string, string | number | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+};
+
+function remember(session: Session): Session {
+  csrfToken = session.csrfToken;
+  return session;
+}
+
+export const api = {
+  // session
+  currentSession: () => request<Session>('GET', '/session').then(remember),
+  signIn: (username: string, password: string) => request<Session>('POST', '/session', { username, password }).then(remember),
+  signOut: async () => {
+    try {
+      await request<void>('DELETE', '/session');
+    } finally {
+      csrfToken = null;
+    }
+  },
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('POST', '/session/password', { currentPassword, newPassword }),
+
+  // users
+  users: () => request<Items<UserRow>>('GET', '/users'),
+  createUser: (u: { username: string; password: string; role: Role }) => request<UserRow>('POST', '/users', u),
+  updateUser: (username: string, patch: { role?: Role; password?: string }) => request<UserRow>('PATCH', `/users/${enc(username)}`, patch),
+  deleteUser: (username: string) => request<void>('DELETE', `/users/${enc(username)}`),
+
+  // clients
+  clients: () => request<Items<Client>>('GET', '/clients'),
+  createClient: (c: { name: string; trafficIngestion: boolean; tokenLifespan: number }) =>
+    request<Client & { secret: string }>('POST', '/clients', c),
+  updateClient: (clientId: string, patch: { trafficIngestion?: boolean; tokenLifespan?: number }) =>
+    request<Client>('PATCH', `/clients/${enc(clientId)}`, patch),
+  rotateSecret: (clientId: string) => request<{ secret: string }>('POST', `/clients/${enc(clientId)}/secret`),
+  deleteClient: (clientId: string) => request<void>('DELETE', `/clients/${enc(clientId)}`),
+
+  // applications
+  applications: () => request<Items<Application>>('GET', '/applications'),
+  applicationTraffic: (hours = 24) => request<Items<ApplicationTraffic>>('GET', `/applications/traffic${query({ hours })}`),
+  createApplication: (a: { name: string; hosts: string[] }) => request<Application>('POST', '/applications', a),
+  updateApplication: (id: string, patch: { name?: string; hosts?: string[] }) => request<Application>('PATCH', `/applications/${enc(id)}`, patch),
+  deleteApplication: (id: string) => request<void>('DELETE', `/applications/${enc(id)}`),
+
+  // diagnostics and transactions
+  unknownTraffic: (limit = 100) =>
+    request<{ items: TransactionSummary[]; next: string | null }>('GET', `/diagnostics/unknown-traffic${query({ limit })}`),
+  ingestion: () => request<Items<IngestionRow>>('GET', '/diagnostics/ingestion'),
+  ingestionRate: (minutes = 60) => request<Items<IngestionRate>>('GET', `/diagnostics/ingestion/rate${query({ minutes })}`),
+  system: () => request<SystemInfo>('GET', '/diagnostics/system'),
+  transaction: (transactionId: string, clientId?: string) =>
+    request<Transaction>('GET', `/transactions/${enc(transactionId)}${query({ clientId })}`),
+
+  dashboard: (from: Date, to: Date) =>
+    request<Dashboard>('GET', `/dashboard${query({ from: from.toISOString(), to: to.toISOString() })}`),
+  integrations: () => request<Integrations>('GET', '/integrations'),
+};
