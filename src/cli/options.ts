@@ -30,6 +30,7 @@ export const SERVE_OPTIONS = [
   { flag: 'max-lag', env: 'TAPLINE_MAX_LAG', kind: 'int', default: 1_000_000, help: 'answer 503 when analysis is this many transactions behind (0: never)' },
   { flag: 'max-inflight', env: 'TAPLINE_MAX_INFLIGHT', kind: 'int', default: 2048, help: 'answer 429 above this many ingestion requests in flight' },
   { flag: 'max-inflight-bytes', env: 'TAPLINE_MAX_INFLIGHT_BYTES', kind: 'int', default: 256 * 1024 * 1024, help: 'answer 429 when the bodies in flight would exceed this many bytes (unknown lengths count 1 MiB)' },
+  { flag: 'analysis', env: 'TAPLINE_ANALYSIS', kind: 'string', default: 'on', help: '"off" runs no analysis in this process: the log keeps transactions until analysis runs again' },
   { flag: 'log-level', env: 'TAPLINE_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -108,6 +109,7 @@ export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     else if (file[spec.flag] !== undefined || file[key] !== undefined) out[key] = convert(spec, file[spec.flag] ?? file[key], `${configPath}: ${spec.flag}`);
     else out[key] = spec.default;
   }
+  if (out.analysis !== 'on' && out.analysis !== 'off') throw new UsageError(`--analysis must be "on" or "off" (got "${out.analysis}")`);
   out.adminToken = env.TAPLINE_ADMIN_TOKEN || null;
   out.adminPassword = env.TAPLINE_ADMIN_PASSWORD || null;
   return out as ServeOptions;

@@ -158,7 +158,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     ingressAllow,
     maxPendingBytes: o.maxPendingBytes,
     maxLag: o.maxLag,
-    analysisLag: () => runner.lag(),
+    analysisLag: o.analysis === 'on' ? () => runner.lag() : null,
     maxInflight: o.maxInflight,
     maxInflightBytes: o.maxInflightBytes,
   });
@@ -167,7 +167,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   tokens.issuer = `${(o.publicUrl ?? url).replace(/\/+$/, '')}/auth/realms/${o.realm}`;
-  runner.start();
+  if (o.analysis === 'on') runner.start();
   ready = true;
 
   let closed = false;

@@ -1,0 +1,61 @@
+-- wrk script of the ingest bench (bench/ingest/run.ts writes the body template and runs wrk).
+--   wrk ... -s bench/ingest/post.lua <url> -- <body template file> <run nonce>
+--   env WRK_AUTHORIZATION: value of the Authorization header (unset for the bare server)
+-- Every "@ID@" in the template is replaced by an id unique to the request
+-- (<nonce>-<thread>-<counter>), so Tapline's dedupe never turns a request into a no-op retry.
+-- A batch template holds "@ID@-0" ... "@ID@-249", one per item.
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local auth = os.getenv("WRK_AUTHORIZATION")
+if auth and auth ~= "" then
+  wrk.headers["Authorization"] = auth
+end
+
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+
+local pieces = {}
+local prefix = ""
+local counter = 0
+
+function init(args)
+  local f = assert(io.open(args[1], "rb"), "cannot open the body template " .. tostring(args[1]))
+  local template = f:read("*a")
+  f:close()
+  local from = 1
+  while true do
+    local s, e = string.find(template, "@ID@", from, true)
+    if not s then break end
+    pieces[#pieces + 1] = string.sub(template, from, s - 1)
+    from = e + 1
+  end
+  pieces[#pieces + 1] = string.sub(template, from)
+  prefix = (args[2] or "run") .. "-" .. tostring(thread_id or 0) .. "-"
+end
+
+local parts = {}
+function request()
+  counter = counter + 1
+  local id = prefix .. counter
+  local n = #pieces
+  for i = 1, n - 1 do
+    parts[2 * i - 1] = pieces[i]
+    parts[2 * i] = id
+  end
+  parts[2 * n - 1] = pieces[n]
+  return wrk.format(nil, nil, nil, table.concat(parts, "", 1, 2 * n - 1))
+end
+
+-- One machine-readable line for run.ts, after wrk's own report.
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"durationUs":%d,"bytes":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"latencyUs":{"mean":%.1f,"p50":%d,"p90":%d,"p99":%d,"max":%d}}\n',
+    summary.requests, summary.duration, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end

@@ -1,0 +1,36 @@
+// Smoke test of the ingest bench (bench/ingest/run.ts): a very short run must complete, find
+// Tapline's accepted count consistent with wrk's, and print the ratio line. It measures nothing:
+// timed assertions in tests are bugs (DESIGN.md); the numbers come from `npm run bench:ingest`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+const wrkMissing = probe.error ? 'wrk is not installed (apt-get install wrk); the ingest bench needs it' : false;
+
+test('the ingest bench runs end to end and reports a ratio', { skip: wrkMissing, timeout: 60_000 }, async () => {
+  const results = mkdtempSync(join(tmpdir(), 'tapline-bench-smoke-'));
+  try {
+    const child = spawn(process.execPath, ['bench/ingest/run.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_DURATION: '1', BENCH_ROUNDS: '1', BENCH_WARMUP: '0', BENCH_BATCH: '20', BENCH_RESULTS_DIR: results },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const killer = setTimeout(() => process.kill(child.pid!, 'SIGTERM'), 50_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(killer);
+    assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
+    assert.match(out, /single-transaction ratio \(Tapline \/ bare req\/s, medians\): \d+\.\d+/);
+    assert.match(out, /sanity: .* -> OK/);
+    assert.equal(readdirSync(results).filter((f) => /^ingest-.*\.json$/.test(f)).length, 1, 'one results file written');
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+});
