@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteLog } from '../log/sqlite-log.ts';
 import type { RunnerOptions } from './runner.ts';
+import type { StatsBatch } from '../edge/stats.ts';
 
 export interface AnalysisWorkerData {
   logPath: string;
@@ -13,7 +14,7 @@ export interface AnalysisWorkerData {
   trustedProxies: string[];
 }
 
-export type ToWorker = { type: 'wake' } | { type: 'stop' };
+export type ToWorker = { type: 'wake' } | { type: 'stop' } | { type: 'stats'; batch: StatsBatch };
 export type FromWorker = { type: 'ack'; seq: number; processed: number; failures: number } | { type: 'stopped' };
 
 export const CONSUMER = 'analysis';
@@ -59,6 +60,16 @@ export class AnalysisHost {
 
   lag(): number {
     return this.log.lag(CONSUMER);
+  }
+
+  /**
+   * Hands ingestion counters to the worker, which writes them with its own store connection, so
+   * the event loop of the edge never waits for a store lock. False when no worker is running.
+   */
+  forwardStats(batch: StatsBatch): boolean {
+    if (!this.worker) return false;
+    this.worker.postMessage({ type: 'stats', batch } satisfies ToWorker);
+    return true;
   }
 
   /** Waits until everything appended so far is analysed (tests, orderly shutdown). */

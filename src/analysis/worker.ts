@@ -6,6 +6,7 @@ import { SqliteLogReader } from '../log/sqlite-log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
 import { AnalysisRunner } from './runner.ts';
+import { writeStats } from '../edge/stats.ts';
 import type { AnalysisWorkerData, FromWorker, ToWorker } from './host.ts';
 
 const data = workerData as AnalysisWorkerData;
@@ -26,6 +27,7 @@ runner = new AnalysisRunner(reader, store, {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'wake') runner.notify();
+  else if (m.type === 'stats') void writeStats(store, m.batch).catch((err: Error) => console.error(`analysis: cannot write ingestion stats: ${err.message}`));
   else if (m.type === 'stop') {
     void runner.stop().then(async () => {
       reader.close();

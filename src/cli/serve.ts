@@ -15,7 +15,7 @@ import { tokenRoutes } from '../auth/token-routes.ts';
 import { generateSecret, hashToken } from '../auth/secrets.ts';
 import { edgeRoutes } from '../edge/routes.ts';
 import { DedupeWindow } from '../edge/dedupe.ts';
-import { IngestionStats } from '../edge/stats.ts';
+import { IngestionStats, writeStats, type StatsBatch } from '../edge/stats.ts';
 import { apiRoutes } from '../console/api.ts';
 import { installAccess } from '../console/access.ts';
 import { sessionRoutes } from '../console/session-routes.ts';
@@ -69,7 +69,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   mkdirSync(dataDir, { recursive: true });
   const storePath = join(dataDir, 'store.db');
   const store = new SqliteStore(storePath);
-  const log = new SqliteLog(join(dataDir, 'log.db'), { retainMs: o.dedupeWindow * 1000 });
+  const log = await SqliteLog.open(join(dataDir, 'log.db'), { retainMs: o.dedupeWindow * 1000 });
   const generatedAdminToken = await ensureAdminToken(store, o.adminToken);
   const users = new UserService(store);
   const generatedAdminPassword = await users.ensureFirstAdmin(o.adminPassword);
@@ -94,7 +94,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   // The issuer needs the bound port when --port 0 picked one; it is set before any request.
   const tokens = new TokenService(store, keys, clients, '');
-  const stats = new IngestionStats(store);
+  // Counters go through the analysis worker when it runs (it owns the store's busy writes).
+  let forwardStats: (batch: StatsBatch) => boolean = () => false;
+  const stats = new IngestionStats(async (batch) => {
+    if (!forwardStats(batch)) await writeStats(store, batch);
+  });
   stats.start();
   const dedupe = new DedupeWindow(o.dedupeWindow * 1000);
   for (const k of await log.recentKeys(Date.now() - o.dedupeWindow * 1000)) {
@@ -167,7 +171,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   tokens.issuer = `${(o.publicUrl ?? url).replace(/\/+$/, '')}/auth/realms/${o.realm}`;
-  if (o.analysis === 'on') runner.start();
+  if (o.analysis === 'on') {
+    runner.start();
+    forwardStats = (batch) => runner.forwardStats(batch);
+  }
   ready = true;
 
   let closed = false;

@@ -9,16 +9,32 @@ interface Activity {
   lastAt: number;
 }
 
+/** One second's worth of counters. */
+export interface StatsBatch {
+  deltas: IngestionDelta[];
+  activity: Array<[clientId: string, activity: Activity]>;
+}
+
+/** Where a batch goes: the store, directly or through the thread that writes it. */
+export type StatsSink = (batch: StatsBatch) => Promise<void>;
+
+export async function writeStats(store: Store, batch: StatsBatch): Promise<void> {
+  await store.addIngestionStats(batch.deltas);
+  for (const [clientId, a] of batch.activity) {
+    await store.recordClientActivity(clientId, { transactionAt: a.lastAt, transactions: a.transactions });
+  }
+}
+
 export class IngestionStats {
   private deltas = new Map<string, IngestionDelta>();
   private activity = new Map<string, Activity>();
   private timer: NodeJS.Timeout | null = null;
-  private readonly store: Store;
+  private readonly sink: StatsSink;
   /** Totals since start, for /metrics. */
   readonly totals = new Map<string, number>();
 
-  constructor(store: Store) {
-    this.store = store;
+  constructor(sink: StatsSink) {
+    this.sink = sink;
   }
 
   start(intervalMs = 1000): void {
@@ -47,14 +63,11 @@ export class IngestionStats {
   }
 
   async flush(): Promise<void> {
-    const deltas = [...this.deltas.values()];
-    const activity = [...this.activity];
+    if (this.deltas.size === 0) return;
+    const batch = { deltas: [...this.deltas.values()], activity: [...this.activity] };
     this.deltas = new Map();
     this.activity = new Map();
-    await this.store.addIngestionStats(deltas);
-    for (const [clientId, a] of activity) {
-      await this.store.recordClientActivity(clientId, { transactionAt: a.lastAt, transactions: a.transactions });
-    }
+    await this.sink(batch);
   }
 
   async stop(): Promise<void> {

@@ -1,11 +1,14 @@
-// Embedded transaction log on SQLite (WAL, synchronous=FULL). Appends from concurrent requests
-// are grouped into one transaction per event-loop turn (group commit), so one fsync covers many
-// requests and a 200 still means "on disk".
+// Embedded transaction log on SQLite (WAL, synchronous=FULL). This facade runs in the main
+// thread; a writer thread (sqlite-log-writer.ts) owns the file. Appends from concurrent requests
+// go to the writer together and are committed in one transaction (group commit), so one fsync
+// covers many requests, the event loop never waits for the disk, and a 200 still means "on disk".
+import { Worker } from 'node:worker_threads';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { AppendEntry, LogConsumer, LogEntry, TransactionLog } from './log.ts';
+import type { Row } from './sqlite-log-db.ts';
+import type { FromWriter, ToWriter, WriterData } from './sqlite-log-writer.ts';
 
 interface Pending {
-  entries: AppendEntry[];
   bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -17,153 +20,148 @@ export interface SqliteLogOptions {
 }
 
 export class SqliteLog implements TransactionLog {
-  private readonly db: DatabaseSync;
-  private readonly insert: StatementSync;
-  private queue: Pending[] = [];
-  private queuedBytes = 0;
-  private flushScheduled = false;
-  private lastSeq: number;
-  private readonly listeners: Array<() => void> = [];
-  private readonly purgeTimer: NodeJS.Timeout;
-  private readonly options: SqliteLogOptions;
+  private readonly writer: Worker;
   private readonly path: string;
-  private readonly acked = new Map<string, number>();
-  private readonly dirtyCursors = new Set<string>();
-  private readonly saveCursor: StatementSync;
+  private lastSeq: number;
+  private readonly acked: Map<string, number>;
+  private recent: Array<[string, string, number]> | null;
+  /** Appends collected during this turn of the event loop, sent to the writer as one message. */
+  private queue: { rows: Row[]; waiters: Pending[] } = { rows: [], waiters: [] };
+  private nextId = 1;
+  private readonly inWriter = new Map<number, Pending[]>();
+  private unsentBytes = 0;
+  private writingBytes = 0;
+  private scheduled = false;
+  private readonly listeners: Array<() => void> = [];
+  private closed: (() => void) | null = null;
 
-  constructor(path: string, options: SqliteLogOptions) {
+  private constructor(path: string, writer: Worker, ready: Extract<FromWriter, { type: 'ready' }>) {
     this.path = path;
-    this.options = options;
-    this.db = new DatabaseSync(path);
-    this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
-      PRAGMA secure_delete = ON;
-      CREATE TABLE IF NOT EXISTS log (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        client_id TEXT NOT NULL,
-        transaction_id TEXT NOT NULL,
-        received_at INTEGER NOT NULL,
-        data TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS log_received_at ON log(received_at);
-      CREATE TABLE IF NOT EXISTS consumers (name TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL);
-    `);
-    this.insert = this.db.prepare('INSERT INTO log (client_id, transaction_id, received_at, data) VALUES (?, ?, ?, ?)');
-    this.saveCursor = this.db.prepare('UPDATE consumers SET acked_seq = ? WHERE name = ?');
-    this.lastSeq = this.maxSeq();
-    this.purgeTimer = setInterval(() => this.purge(), 5_000);
-    this.purgeTimer.unref();
+    this.writer = writer;
+    this.lastSeq = ready.lastSeq;
+    this.acked = new Map(ready.cursors);
+    this.recent = ready.recentKeys;
+    writer.on('message', (m: FromWriter) => this.onWriter(m));
   }
 
-  private maxSeq(): number {
-    const row = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'log'").get() as { seq: number } | undefined;
-    return row?.seq ?? 0;
+  /** Opens (or creates) the log file and starts its writer thread. */
+  static async open(path: string, options: SqliteLogOptions): Promise<SqliteLog> {
+    const writer = new Worker(new URL('./sqlite-log-writer.ts', import.meta.url), {
+      workerData: { path, retainMs: options.retainMs, recentSince: Date.now() - options.retainMs } satisfies WriterData,
+    });
+    const ready = await new Promise<Extract<FromWriter, { type: 'ready' }>>((resolve, reject) => {
+      writer.once('message', resolve);
+      writer.once('error', reject);
+    });
+    const log = new SqliteLog(path, writer, ready);
+    writer.on('error', (err) => log.failAll(err));
+    return log;
   }
 
   append(entries: AppendEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     let bytes = 0;
-    for (const e of entries) bytes += e.data.length;
+    for (const e of entries) {
+      bytes += e.data.length;
+      this.queue.rows.push([e.clientId, e.transactionId, e.receivedAt, e.data]);
+    }
+    this.unsentBytes += bytes;
     return new Promise((resolve, reject) => {
-      this.queue.push({ entries, bytes, resolve, reject });
-      this.queuedBytes += bytes;
-      this.scheduleFlush();
+      this.queue.waiters.push({ bytes, resolve, reject });
+      this.schedule();
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.send());
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    try {
-      this.db.exec('BEGIN');
-      try {
-        let last = this.lastSeq;
-        for (const p of batch) {
-          for (const e of p.entries) last = Number(this.insert.run(e.clientId, e.transactionId, e.receivedAt, e.data).lastInsertRowid);
-        }
-        for (const name of this.dirtyCursors) this.saveCursor.run(this.acked.get(name)!, name);
-        this.dirtyCursors.clear();
-        this.db.exec('COMMIT');
-        this.lastSeq = last;
-      } catch (err) {
-        this.db.exec('ROLLBACK');
-        throw err;
+  private send(): void {
+    this.scheduled = false;
+    const { rows, waiters } = this.queue;
+    if (rows.length === 0) return;
+    this.queue = { rows: [], waiters: [] };
+    const id = this.nextId++;
+    this.inWriter.set(id, waiters);
+    this.writingBytes += this.unsentBytes;
+    this.unsentBytes = 0;
+    this.writer.postMessage({ type: 'append', id, rows } satisfies ToWriter);
+  }
+
+  private onWriter(m: FromWriter): void {
+    if (m.type === 'closed') return this.closed?.();
+    if (m.type === 'ready') return;
+    if (m.type === 'committed') this.lastSeq = Math.max(this.lastSeq, m.lastSeq);
+    for (const id of m.ids) {
+      for (const w of this.inWriter.get(id) ?? []) {
+        this.writingBytes -= w.bytes;
+        if (m.type === 'committed') w.resolve();
+        else w.reject(new Error(`the log could not be written: ${m.message}`));
       }
-    } catch (err) {
-      for (const p of batch) p.reject(err as Error);
-      return;
+      this.inWriter.delete(id);
     }
-    for (const p of batch) p.resolve();
-    if (batch.length > 0) for (const l of this.listeners) l();
+    if (m.type === 'committed') for (const l of this.listeners) l();
   }
 
+  private failAll(err: Error): void {
+    for (const waiters of this.inWriter.values()) for (const w of waiters) w.reject(err);
+    this.inWriter.clear();
+  }
+
+  /** Bytes accepted by append() and not yet durable. */
   pendingBytes(): number {
-    return this.queuedBytes;
+    return this.unsentBytes + this.writingBytes;
   }
 
   onAppend(listener: () => void): void {
     this.listeners.push(listener);
   }
 
-  /** In-process consumer (reads through its own connection; acknowledgements go through this writer). */
+  /** In-process consumer (reads through its own connection; acknowledgements go to the writer). */
   consumer(name: string): LogConsumer {
     return new SqliteLogReader(this.path, this.cursor(name), (seq) => this.ack(name, seq), () => this.lag(name));
   }
 
   /** Registers a consumer and returns its last acknowledged sequence number. */
   cursor(name: string): number {
-    this.db.prepare('INSERT OR IGNORE INTO consumers (name, acked_seq) VALUES (?, 0)').run(name);
-    const acked = (this.db.prepare('SELECT acked_seq FROM consumers WHERE name = ?').get(name) as { acked_seq: number }).acked_seq;
-    if (!this.acked.has(name)) this.acked.set(name, acked);
+    if (!this.acked.has(name)) {
+      this.acked.set(name, 0);
+      this.writer.postMessage({ type: 'cursor', name, seq: 0 } satisfies ToWriter);
+    }
     return this.acked.get(name)!;
   }
 
   /**
-   * Records a consumer's progress. The cursor is written with the next group commit rather than
-   * in a transaction of its own: this process stays the only writer, and a cursor that lags
-   * after a crash only means redelivery, which consumers handle idempotently.
+   * Records a consumer's progress. The writer saves it with its next group commit rather than in
+   * a transaction of its own; a cursor that lags after a crash only means redelivery, which
+   * consumers handle idempotently.
    */
   ack(name: string, seq: number): void {
     if (seq <= (this.acked.get(name) ?? 0)) return;
     this.acked.set(name, seq);
-    this.dirtyCursors.add(name);
-    this.scheduleFlush();
+    this.writer.postMessage({ type: 'cursor', name, seq } satisfies ToWriter);
   }
 
   lag(name: string): number {
     return this.lastSeq - (this.acked.get(name) ?? 0);
   }
 
+  /** Keys received within the retention when the log was opened (asked once, at start). */
   async recentKeys(sinceMs: number) {
-    const rows = this.db
-      .prepare('SELECT client_id, transaction_id, received_at FROM log WHERE received_at >= ?')
-      .all(sinceMs) as Array<{ client_id: string; transaction_id: string; received_at: number }>;
-    return rows.map((r) => ({ clientId: r.client_id, transactionId: r.transaction_id, receivedAt: r.received_at }));
-  }
-
-  /** Deletes entries every consumer has acknowledged once they are older than the retention. */
-  purge(now = Date.now()): number {
-    const row = this.db.prepare('SELECT MIN(acked_seq) AS m, COUNT(*) AS n FROM consumers').get() as { m: number | null; n: number };
-    if (row.n === 0 || row.m === null) return 0;
-    const result = this.db
-      .prepare('DELETE FROM log WHERE seq <= ? AND received_at < ?')
-      .run(row.m, now - this.options.retainMs);
-    return Number(result.changes);
+    const keys = (this.recent ?? []).filter((k) => k[2] >= sinceMs);
+    this.recent = null;
+    return keys.map(([clientId, transactionId, receivedAt]) => ({ clientId, transactionId, receivedAt }));
   }
 
   async close(): Promise<void> {
-    clearInterval(this.purgeTimer);
-    if (this.queue.length > 0 || this.dirtyCursors.size > 0) this.flush();
-    this.db.close();
+    this.send();
+    await new Promise<void>((resolve) => {
+      this.closed = resolve;
+      this.writer.postMessage({ type: 'close' } satisfies ToWriter);
+    });
+    await this.writer.terminate();
   }
 }
 

@@ -1,0 +1,77 @@
+// The embedded log's writer thread: the only writer of log.db. Appends that arrive together are
+// committed in one transaction (group commit), with any consumer cursors that moved; the main
+// thread keeps parsing requests while this thread waits for the disk.
+import { parentPort, workerData } from 'node:worker_threads';
+import { LogDb, type Row } from './sqlite-log-db.ts';
+
+export type ToWriter =
+  | { type: 'append'; id: number; rows: Row[] }
+  | { type: 'cursor'; name: string; seq: number }
+  | { type: 'close' };
+
+export type FromWriter =
+  | { type: 'ready'; lastSeq: number; cursors: Array<[string, number]>; recentKeys: Array<[string, string, number]> }
+  | { type: 'committed'; ids: number[]; lastSeq: number }
+  | { type: 'failed'; ids: number[]; message: string }
+  | { type: 'closed' };
+
+export interface WriterData {
+  path: string;
+  retainMs: number;
+  /** Keys received since this time are sent back at start, to rebuild the dedupe window. */
+  recentSince: number;
+}
+
+const data = workerData as WriterData;
+const port = parentPort!;
+const db = new LogDb(data.path);
+let pendingIds: number[] = [];
+let pendingRows: Row[] = [];
+const movedCursors = new Map<string, number>();
+let scheduled = false;
+
+function flush(): void {
+  scheduled = false;
+  const ids = pendingIds;
+  const rows = pendingRows;
+  pendingIds = [];
+  pendingRows = [];
+  const cursors = [...movedCursors];
+  movedCursors.clear();
+  try {
+    const lastSeq = db.commit(rows, cursors);
+    if (ids.length > 0) port.postMessage({ type: 'committed', ids, lastSeq } satisfies FromWriter);
+  } catch (err) {
+    port.postMessage({ type: 'failed', ids, message: (err as Error).message } satisfies FromWriter);
+  }
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(flush);
+}
+
+port.on('message', (m: ToWriter) => {
+  if (m.type === 'append') {
+    pendingIds.push(m.id);
+    for (const r of m.rows) pendingRows.push(r);
+    schedule();
+  } else if (m.type === 'cursor') {
+    movedCursors.set(m.name, Math.max(m.seq, movedCursors.get(m.name) ?? 0));
+    schedule();
+  } else {
+    if (pendingIds.length > 0 || movedCursors.size > 0) flush();
+    clearInterval(purgeTimer);
+    db.close();
+    port.postMessage({ type: 'closed' } satisfies FromWriter);
+  }
+});
+
+const purgeTimer = setInterval(() => db.purge(Date.now(), data.retainMs), 5_000);
+port.postMessage({
+  type: 'ready',
+  lastSeq: db.maxSeq(),
+  cursors: [...db.cursors()],
+  recentKeys: db.recentKeys(data.recentSince),
+} satisfies FromWriter);
