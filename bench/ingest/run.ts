@@ -7,7 +7,8 @@
 //   node bench/ingest/run.ts [--duration 10] [--rounds 2] [--warmup 2] [--connections 50] [--batch 250] [--timeout 30]
 //   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_TIMEOUT,
 //        BENCH_CPU_PROF=<dir> (run the Tapline child under --cpu-prof; see profile-summary.ts),
-//        BENCH_ONLY=single|batch (run one workload only), BENCH_RESULTS_DIR (default bench/results)
+//        BENCH_ONLY=single|batch (run one workload only), BENCH_RESULTS_DIR (default bench/results),
+//        BENCH_TAPLINE_ARGS="--analysis off" (extra flags for tapline serve)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -44,6 +45,8 @@ if (ONLY !== null && ONLY !== 'single' && ONLY !== 'batch') {
   process.exit(1);
 }
 const IDLE_TIMEOUT_MS = 180_000;
+/** With analysis off (edge only), nothing consumes the log: only wait for pending writes. */
+const ANALYSIS_OFF = /--analysis[= ]off/.test(process.env.BENCH_TAPLINE_ARGS ?? '');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -149,7 +152,7 @@ async function waitIdle(url: string): Promise<number> {
   for (;;) {
     const lag = await metric(url, 'tapline_analysis_lag');
     const pending = await metric(url, 'tapline_log_pending_bytes');
-    if (lag === 0 && pending === 0) return Date.now() - start;
+    if ((ANALYSIS_OFF || lag === 0) && pending === 0) return Date.now() - start;
     if (Date.now() - start > IDLE_TIMEOUT_MS) throw new Error(`Tapline still ${lag} transactions behind after ${IDLE_TIMEOUT_MS / 1000} s`);
     await sleep(100);
   }
@@ -355,6 +358,7 @@ async function main(): Promise<number> {
     const taplineArgs = [
       ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
       'bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error', '--max-lag', '0',
+      ...(process.env.BENCH_TAPLINE_ARGS ?? '').split(' ').filter(Boolean),
     ];
     const tapline = await startChild('tapline', taplineArgs, { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
     const bare = await startChild('bare', [join(HERE, 'bare-server.ts'), '0']);
