@@ -13,7 +13,8 @@ import { ClientService, MAX_TOKEN_LIFESPAN } from '../auth/clients.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { tokenRoutes } from '../auth/token-routes.ts';
 import { generateSecret, hashToken } from '../auth/secrets.ts';
-import { edgeRoutes } from '../edge/routes.ts';
+import { EdgeIngest } from '../edge/ingest.ts';
+import { createServer } from 'node:http';
 import { DedupeWindow } from '../edge/dedupe.ts';
 import { IngestionStats, writeStats, type StatsBatch } from '../edge/stats.ts';
 import { apiRoutes } from '../console/api.ts';
@@ -83,13 +84,23 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const clients = new ClientService(store);
   await clients.start();
 
+  // The ingestion paths go straight to the edge's node:http handler; everything else to Fastify.
+  let edge: EdgeIngest | null = null;
   const app = Fastify({
     logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
-    // No per-request log lines: the edge's hot path stays quiet; errors are still logged.
+    // No per-request log lines: errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    keepAliveTimeout: 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    serverFactory: (fastifyHandler) => {
+      const server = createServer((req, res) => {
+        const route = edge?.route(req.url);
+        if (route) void edge!.handle(req, res, route);
+        else fastifyHandler(req, res);
+      });
+      server.keepAliveTimeout = 72_000; // above common load balancers' 60 s idle timeout
+      return server;
+    },
   });
 
   // The issuer needs the bound port when --port 0 picked one; it is set before any request.
@@ -120,6 +131,18 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       retainMs: o.retainHours * 3600_000,
     },
   }, (err) => app.log.error({ err }, 'analysis worker failed'));
+
+  edge = new EdgeIngest({
+    log, tokens, stats, dedupe,
+    maxBodyBytes: o.maxBodyBytes,
+    ingressAllow,
+    maxPendingBytes: o.maxPendingBytes,
+    maxLag: o.maxLag,
+    analysisLag: o.analysis === 'on' ? () => runner.lag() : null,
+    maxInflight: o.maxInflight,
+    maxInflightBytes: o.maxInflightBytes,
+    onError: (err) => app.log.error({ err }, 'ingestion failed'),
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -156,16 +179,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     });
   }, { prefix: '/api/v1' });
   await app.register(webConsole, { dir: fileURLToPath(new URL('../../dist/web', import.meta.url)) });
-  await app.register(edgeRoutes, {
-    log, tokens, stats, dedupe,
-    maxBodyBytes: o.maxBodyBytes,
-    ingressAllow,
-    maxPendingBytes: o.maxPendingBytes,
-    maxLag: o.maxLag,
-    analysisLag: o.analysis === 'on' ? () => runner.lag() : null,
-    maxInflight: o.maxInflight,
-    maxInflightBytes: o.maxInflightBytes,
-  });
 
   await app.listen({ host: o.host, port: o.port });
   const port = (app.server.address() as { port: number }).port;

@@ -1,0 +1,327 @@
+// The Edge API ingestion endpoints (edge-api.md section 2): authenticate, check, validate, dedupe,
+// append durably, then answer. Nothing here waits for analysis.
+//
+// This is the one hot path of Tapline, so it is a plain node:http handler rather than a Fastify
+// route: the server hands these three paths to it before Fastify's router (measured in
+// bench/ingest: the framework's per-request work was a quarter of the edge's CPU).
+import { randomUUID } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import type { BlockList } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateEdgeTransaction, WireError, type EdgeTransaction } from '../wire/edge-format.ts';
+import { inList } from '../wire/client-ip.ts';
+import { encodeEnvelope } from '../wire/envelope.ts';
+import type { AppendEntry, TransactionLog } from '../log/log.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import { DedupeWindow } from './dedupe.ts';
+import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
+
+export interface EdgeOptions {
+  log: TransactionLog;
+  tokens: TokenService;
+  stats: IngestionStats;
+  dedupe: DedupeWindow;
+  /** Largest request body, in bytes after decompression. */
+  maxBodyBytes: number;
+  /** Callers allowed to ingest (null: everyone). */
+  ingressAllow: BlockList | null;
+  /** Shed load (503) when this many bytes wait to be made durable. */
+  maxPendingBytes: number;
+  /** Shed load (503) when analysis is this many transactions behind (0: never). */
+  maxLag: number;
+  /** How many transactions analysis is behind, when it runs in this process. */
+  analysisLag: (() => number) | null;
+  /** Shed load (429) above this many ingestion requests in flight. */
+  maxInflight: number;
+  /** Shed load (429) when the bodies of requests in flight would exceed this many bytes. */
+  maxInflightBytes: number;
+  /** Where unexpected failures are reported. */
+  onError: (err: Error) => void;
+}
+
+type EdgeErrorCode =
+  | 'invalid_json' | 'invalid_transaction' | 'invalid_token' | 'ingestion_disabled' | 'ip_not_allowed'
+  | 'payload_too_large' | 'unsupported_media_type' | 'overloaded' | 'method_not_allowed';
+
+class EdgeError extends Error {
+  readonly status: number;
+  readonly code: EdgeErrorCode;
+  readonly retryAfter: number | null;
+  constructor(status: number, code: EdgeErrorCode, message: string, retryAfter: number | null = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+type Route = 'single' | 'batch';
+const ROUTES = new Map<string, Route>([
+  ['/api-transaction', 'single'],
+  ['/api-transactions', 'batch'],
+  ['/api_transactions', 'batch'],
+]);
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const OK_BODY = '{"status":"OK"}';
+/** Budget charged for a body of unknown length (chunked): it may grow up to the body limit. */
+const UNKNOWN_LENGTH_CHARGE = 1024 * 1024;
+
+/** Byte offset of a JSON.parse failure, from V8's "at position N" (a character index). */
+function jsonErrorOffset(text: string, err: Error): number | null {
+  const m = /position (\d+)/.exec(err.message);
+  if (m) return Buffer.byteLength(text.slice(0, Number(m[1])));
+  return /Unexpected end of JSON input/.test(err.message) ? Buffer.byteLength(text) : null;
+}
+
+function sourceTypeOf(item: unknown): string {
+  const meta = (item as { 'txn-meta-data'?: { source_info?: { type?: unknown } } } | null)?.['txn-meta-data'];
+  const type = meta?.source_info?.type;
+  return typeof type === 'string' && type.length > 0 && type.length <= 64 ? type : 'unknown';
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+interface Accepted {
+  entry: AppendEntry | null;
+  /** When this is a retry of a transaction still being written, the write to wait for. */
+  waitFor: Promise<void> | null;
+}
+
+export class EdgeIngest {
+  private readonly o: EdgeOptions;
+  // Requests admitted past the cheap checks, and the body bytes they may hold: both bounded so
+  // memory stays bounded under any load.
+  private inflight = 0;
+  private inflightBytes = 0;
+
+  constructor(options: EdgeOptions) {
+    this.o = options;
+  }
+
+  /** The ingestion route of a request URL, or undefined for every other path. */
+  route(url: string | undefined): Route | undefined {
+    if (!url) return undefined;
+    const q = url.indexOf('?');
+    return ROUTES.get(q === -1 ? url : url.slice(0, q));
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+    let clientId = UNAUTHENTICATED;
+    let charge = 0;
+    try {
+      const admitted = await this.admitRequest(req);
+      clientId = admitted.clientId;
+      charge = admitted.charge;
+      this.inflight++;
+      this.inflightBytes += charge;
+      const text = await this.readBody(req);
+      const value = this.parse(text);
+      if (route === 'single') await this.single(res, clientId, value, text);
+      else await this.batch(res, clientId, value);
+    } catch (err) {
+      this.fail(res, clientId, err);
+    } finally {
+      if (charge > 0) {
+        this.inflight--;
+        this.inflightBytes -= charge;
+      }
+    }
+  }
+
+  private fail(res: ServerResponse, clientId: string, err: unknown, sourceType = 'unknown'): void {
+    let e: EdgeError;
+    if (err instanceof EdgeError) e = err;
+    else {
+      this.o.onError(err as Error);
+      e = new EdgeError(503, 'overloaded', 'the edge could not store the transactions; retry later', 5);
+    }
+    this.o.stats.record(clientId, sourceType, e.code, 1, e.message, Date.now());
+    if (res.headersSent) return void res.destroy();
+    const headers: Record<string, string> = {};
+    if (e.retryAfter !== null) headers['retry-after'] = String(e.retryAfter);
+    if (e.code === 'invalid_token') headers['www-authenticate'] = `Bearer error="invalid_token", error_description="${e.message.replace(/"/g, "'")}"`;
+    if (e.code === 'method_not_allowed') headers.allow = 'POST';
+    // Do not read a body refused for its size: close the connection instead. (Other unread
+    // bodies are read and dropped by node:http, which keeps the connection usable.)
+    if (e.code === 'payload_too_large') headers.connection = 'close';
+    send(res, e.status, JSON.stringify({ status: 'ERROR', error: e.code, message: e.message }), headers);
+  }
+
+  /** Cheap checks first, before any body is read: method, caller, load, media type, size, token, budget. */
+  private async admitRequest(req: IncomingMessage): Promise<{ clientId: string; charge: number }> {
+    const o = this.o;
+    if (req.method !== 'POST') throw new EdgeError(405, 'method_not_allowed', `${req.method} is not allowed here; POST transactions`);
+    const caller = req.socket.remoteAddress ?? '';
+    if (o.ingressAllow && !inList(o.ingressAllow, caller)) {
+      throw new EdgeError(403, 'ip_not_allowed', `caller ${caller} is not in the ingress allow-list (--ingress-allow)`);
+    }
+    this.checkLoad();
+    const type = req.headers['content-type'];
+    if (!type || !JSON_TYPE.test(type)) {
+      throw new EdgeError(415, 'unsupported_media_type', `Content-Type must be application/json (got ${type ? `"${type}"` : 'none'})`);
+    }
+    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip') {
+      throw new EdgeError(415, 'unsupported_media_type', `Content-Encoding "${encoding}" is not supported; send gzip or no encoding`);
+    }
+    const declared = req.headers['content-length'];
+    const length = declared === undefined ? null : Number(declared);
+    if (length !== null && length > o.maxBodyBytes) throw this.tooLarge(length);
+    const auth = req.headers.authorization;
+    if (!auth || !/^bearer /i.test(auth)) {
+      throw new EdgeError(401, 'invalid_token', 'send the access token as "Authorization: Bearer <access token>"');
+    }
+    const verdict = await o.tokens.verify(auth.slice(7).trim());
+    if (!verdict.ok) throw new EdgeError(verdict.error === 'invalid_token' ? 401 : 403, verdict.error, verdict.message);
+    const charge = length ?? UNKNOWN_LENGTH_CHARGE;
+    if (this.inflight >= o.maxInflight || this.inflightBytes + charge > o.maxInflightBytes) {
+      throw new EdgeError(429, 'overloaded', `too many ingestion requests in flight (${this.inflight}, ${this.inflightBytes} bytes); slow down`, 1);
+    }
+    return { clientId: verdict.clientId, charge: Math.max(charge, 1) };
+  }
+
+  private checkLoad(): void {
+    const o = this.o;
+    if (o.log.pendingBytes() > o.maxPendingBytes) {
+      throw new EdgeError(503, 'overloaded', 'the transaction log is behind on writes; retry shortly', 1);
+    }
+    if (o.maxLag > 0 && o.analysisLag && o.analysisLag() > o.maxLag) {
+      throw new EdgeError(503, 'overloaded', `analysis is more than ${o.maxLag} transactions behind; retry later`, 5);
+    }
+  }
+
+  private tooLarge(length: number | null): EdgeError {
+    const got = length === null ? 'the body' : `a body of ${length} bytes`;
+    return new EdgeError(413, 'payload_too_large', `${got} is above the limit of ${this.o.maxBodyBytes} bytes (--max-body-bytes); split the batch`);
+  }
+
+  /** The body as text, gunzipped when sent with Content-Encoding: gzip, never above the limit. */
+  private readBody(req: IncomingMessage): Promise<string> {
+    const gzip = (req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+    const limit = this.o.maxBodyBytes;
+    return new Promise((resolve, reject) => {
+      const source = gzip ? req.pipe(createGunzip()) : req;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      source.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          if (gzip) req.unpipe();
+          source.destroy();
+          reject(this.tooLarge(null));
+        } else chunks.push(chunk);
+      });
+      source.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+      source.on('error', (err: NodeJS.ErrnoException) => {
+        reject(gzip && err.code?.startsWith('Z_')
+          ? new EdgeError(400, 'invalid_json', `the body is not valid gzip (Content-Encoding: gzip): ${err.message}`)
+          : err);
+      });
+      req.on('aborted', () => reject(new EdgeError(400, 'invalid_json', 'the request body was cut off')));
+    });
+  }
+
+  private parse(text: string): unknown {
+    if (text.length === 0) throw new EdgeError(400, 'invalid_json', 'the body is empty; send a JSON transaction');
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      const offset = jsonErrorOffset(text, err as Error);
+      const where = offset === null ? '' : ` at byte offset ${offset}`;
+      throw new EdgeError(400, 'invalid_json', `the body is not valid JSON${where}: ${(err as Error).message}`);
+    }
+  }
+
+  private async single(res: ServerResponse, clientId: string, value: unknown, text: string): Promise<void> {
+    const source = sourceTypeOf(value);
+    let item: EdgeTransaction;
+    try {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new WireError('', 'the body must be one transaction object (send batches to /api-transactions)');
+      }
+      item = validateEdgeTransaction(value);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.o.stats.record(clientId, source, 'invalid_transaction', 1, err.message, Date.now());
+      return send(res, 400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: err.message }));
+    }
+    const now = Date.now();
+    await this.commit(clientId, [this.admit(clientId, item, now, text)], now);
+    this.o.stats.record(clientId, source, 'accepted', 1, null, now);
+    send(res, 200, OK_BODY);
+  }
+
+  private async batch(res: ServerResponse, clientId: string, value: unknown): Promise<void> {
+    const items = Array.isArray(value) ? value : (value as { data?: unknown } | null)?.data;
+    if (!Array.isArray(items)) {
+      throw new EdgeError(400, 'invalid_transaction', 'the body must be {"data": [transaction, ...]} or a JSON array of transactions');
+    }
+    const now = Date.now();
+    const base = Array.isArray(value) ? '' : 'data';
+    const accepted: Accepted[] = [];
+    const rejected: Array<{ index: number; error: string; message: string }> = [];
+    const sources = new Map<string, number>();
+    const idsInBatch = new Set<string>();
+    for (let i = 0; i < items.length; i++) {
+      let item: EdgeTransaction;
+      try {
+        item = validateEdgeTransaction(items[i], `${base}[${i}]`);
+      } catch (err) {
+        if (!(err instanceof WireError)) throw err;
+        rejected.push({ index: i, error: 'invalid_transaction', message: err.message });
+        this.o.stats.record(clientId, sourceTypeOf(items[i]), 'invalid_transaction', 1, err.message, now);
+        continue;
+      }
+      const given = item['transaction-id'];
+      // A transaction-id repeated inside one batch is stored once, like a retry.
+      if (given && idsInBatch.has(given)) accepted.push({ entry: null, waitFor: null });
+      else accepted.push(this.admit(clientId, item, now));
+      if (given) idsInBatch.add(given);
+      const s = sourceTypeOf(item);
+      sources.set(s, (sources.get(s) ?? 0) + 1);
+    }
+    if (accepted.length === 0 && rejected.length > 0) {
+      const first = rejected[0]!;
+      const more = rejected.length > 1 ? ` (and ${rejected.length - 1} more invalid items)` : '';
+      return send(res, 400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: `${first.message}${more}`, rejected }));
+    }
+    await this.commit(clientId, accepted, now);
+    for (const [s, n] of sources) this.o.stats.record(clientId, s, 'accepted', n, null, now);
+    const answer = rejected.length > 0 ? { status: 'OK', accepted: accepted.length, rejected } : { status: 'OK', accepted: accepted.length };
+    send(res, 200, JSON.stringify(answer));
+  }
+
+  /** Dedupe check and log entry for one valid item. */
+  private admit(clientId: string, item: EdgeTransaction, now: number, itemJson?: string): Accepted {
+    const given = item['transaction-id'];
+    const id = given || randomUUID();
+    if (given) {
+      const earlier = this.o.dedupe.lookup(DedupeWindow.key(clientId, id), now);
+      if (earlier) return { entry: null, waitFor: earlier.pending };
+    }
+    const data = encodeEnvelope({ clientId, receivedAt: now, id, idGenerated: !given }, item, itemJson);
+    return { entry: { clientId, transactionId: id, receivedAt: now, data }, waitFor: null };
+  }
+
+  /** Appends the new entries durably; duplicates wait for their first copy. */
+  private async commit(clientId: string, accepted: Accepted[], now: number): Promise<void> {
+    const { log, dedupe } = this.o;
+    const entries: AppendEntry[] = [];
+    for (const a of accepted) if (a.entry) entries.push(a.entry);
+    const keys = entries.map((e) => DedupeWindow.key(clientId, e.transactionId));
+    const written = log.append(entries);
+    for (const key of keys) dedupe.reserve(key, now, written);
+    try {
+      await written;
+      for (const key of keys) dedupe.settle(key);
+    } catch (err) {
+      for (const key of keys) dedupe.release(key);
+      throw err;
+    }
+    for (const a of accepted) if (a.waitFor) await a.waitFor;
+  }
+}
