@@ -22,24 +22,12 @@ function assertInvalidToken(res: Result) {
   assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
 }
 
-/** A token from any realm (getToken only knows the default one). */
-async function realmToken(server: TestServer, clientId: string, secret: string, realm: string): Promise<string> {
-  const res = await fetch(tokenUrl(server, realm), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error(`token: ${res.status} ${JSON.stringify(body)}`);
-  return body.access_token;
-}
-
 /** A server with one client and its token; the server is destroyed if the rest fails. */
 async function setup(overrides: Parameters<typeof startTestServer>[0] = {}) {
   const server = await startTestServer(overrides);
   try {
     const client = await createClient(server);
-    const token = await realmToken(server, client.clientId, client.secret, overrides.realm ?? 'tapline');
+    const token = await getToken(server, client.clientId, client.secret, overrides.realm ?? 'tapline');
     return { server, ...client, token };
   } catch (err) {
     await server.destroy();

@@ -63,8 +63,8 @@ export function tokenUrl(server: { url: string }, realm = 'tapline'): string {
   return `${server.url}/auth/realms/${realm}/protocol/openid-connect/token`;
 }
 
-export async function getToken(server: { url: string }, clientId: string, secret: string): Promise<string> {
-  const res = await fetch(tokenUrl(server), {
+export async function getToken(server: { url: string }, clientId: string, secret: string, realm = 'tapline'): Promise<string> {
+  const res = await fetch(tokenUrl(server, realm), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
