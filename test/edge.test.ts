@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, generateKeyPair, importJWK, SignJWT } from 'jose';
-import { createClient, getToken, postJson, sampleTransaction, startTestServer, tokenUrl, type TestServer } from './helpers.ts';
+import { createClient, getToken, postJson, sampleTransaction, startTestServer, type TestServer } from './helpers.ts';
 
 type Result = Awaited<ReturnType<typeof postJson>>;
 
