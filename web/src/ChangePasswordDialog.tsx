@@ -1,6 +1,6 @@
 // Change the signed-in user's own password.
 import { useState } from 'react';
-import { api } from './api.ts';
+import { api, type ApiError } from './api.ts';
 import { Dialog } from './components/Dialog.tsx';
 import { ErrorMessage } from './components/Feedback.tsx';
 import { Field } from './components/Field.tsx';
@@ -26,7 +26,8 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
       await api.changePassword(current, next);
       setDone(true);
     } catch (err) {
-      setError(err as Error);
+      const e = err as ApiError;
+      setError(e.status === 400 && /currentPassword/.test(e.message) ? new Error('The current password is not correct.') : e);
     } finally {
       setBusy(false);
     }

@@ -12,6 +12,13 @@ export function UserMenu() {
   const trigger = useRef<HTMLButtonElement>(null);
   const { username, role } = session.user;
 
+  // The dialog opens from a menu item that is gone when it closes: give focus back to the menu button.
+  const wasChanging = useRef(false);
+  useEffect(() => {
+    if (wasChanging.current && !changing) trigger.current?.focus();
+    wasChanging.current = changing;
+  }, [changing]);
+
   useEffect(() => {
     if (!open) return;
     const onDown = (e: Event) => {

@@ -120,6 +120,15 @@ export class ApiError extends Error {
   }
 }
 
+/** Server messages are terse ("wrong user name or password"): show them as sentences. */
+export function sentence(message: string): string {
+  const m = message.trim();
+  if (!m) return m;
+  // Capitalise a plain first word, never a field name ("body.name", "tokenLifespan").
+  const first = /^[a-z]+\b(?![.\w])/.test(m) ? m.charAt(0).toUpperCase() + m.slice(1) : m;
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
 let csrfToken: string | null = null;
 let onUnauthorized: (() => void) | null = null;
 
@@ -157,7 +166,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     const err = new ApiError(
       res.status,
       e.error ?? `http_${res.status}`,
-      e.message ?? `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.'),
+      e.message ? sentence(e.message) : `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.'),
       Number.isFinite(retry) && retry > 0 ? retry : null,
     );
     if (res.status === 401 && !path.startsWith('/session')) onUnauthorized?.();

@@ -9,6 +9,8 @@ export interface Column<T> {
   align?: 'left' | 'right';
   width?: string;
   className?: string;
+  /** Keep the cell on one line (short values: names, times, addresses, badges). */
+  nowrap?: boolean;
 }
 
 interface TableProps<T> {
@@ -18,11 +20,12 @@ interface TableProps<T> {
   /** Makes rows focusable; Enter or a click calls it. */
   onActivate?: (row: T) => void;
   rowLabel?: (row: T) => string;
+  rowClassName?: (row: T) => string | undefined;
   caption?: string;
   className?: string;
 }
 
-export function Table<T>({ columns, rows, rowKey, onActivate, rowLabel, caption, className }: TableProps<T>) {
+export function Table<T>({ columns, rows, rowKey, onActivate, rowLabel, rowClassName, caption, className }: TableProps<T>) {
   const cols = columns.filter((c): c is Column<T> => Boolean(c));
   const onKey = (e: KeyboardEvent<HTMLTableRowElement>, row: T) => {
     if (e.target !== e.currentTarget) return;
@@ -49,7 +52,7 @@ export function Table<T>({ columns, rows, rowKey, onActivate, rowLabel, caption,
           {rows.map((row) => (
             <tr
               key={rowKey(row)}
-              className={onActivate ? 'row-interactive' : undefined}
+              className={[onActivate ? 'row-interactive' : '', rowClassName?.(row) ?? ''].filter(Boolean).join(' ') || undefined}
               tabIndex={onActivate ? 0 : undefined}
               aria-label={rowLabel?.(row)}
               onClick={
@@ -63,7 +66,7 @@ export function Table<T>({ columns, rows, rowKey, onActivate, rowLabel, caption,
               onKeyDown={onActivate ? (e) => onKey(e, row) : undefined}
             >
               {cols.map((c, i) => (
-                <td key={i} style={{ textAlign: c.align }} className={c.className}>
+                <td key={i} style={{ textAlign: c.align }} className={[c.className, c.nowrap ? 'nowrap' : ''].filter(Boolean).join(' ') || undefined}>
                   {c.cell(row)}
                 </td>
               ))}

@@ -12,6 +12,9 @@ interface TrafficChartProps {
 
 const css = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
+const legendTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const count = (_u: uPlot, v: number | null, _s: number, i: number | null) => (i == null || v == null ? '' : v.toLocaleString());
+
 function options(width: number, height: number): uPlot.Options {
   const axis = css('--text-muted', '#667085');
   const grid = css('--border-subtle', '#eef0f4');
@@ -20,15 +23,16 @@ function options(width: number, height: number): uPlot.Options {
   return {
     width,
     height,
-    padding: [12, 12, 0, 4],
+    padding: [12, 28, 0, 4],
     cursor: { points: { size: 7 }, drag: { x: false, y: false } },
     legend: { show: true, live: true },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
     axes: [axisStyle, { ...axisStyle, size: 52, values: (_u, ticks) => ticks.map((v) => (Number.isInteger(v) ? v.toLocaleString() : '')) }],
+    // Away from the plot the legend shows the series names only (uPlot would show "--").
     series: [
-      {},
-      { label: 'Calls', stroke: css('--accent', '#2557d6'), fill: css('--accent-fill', 'rgba(37,87,214,0.10)'), width: 2, points: { show: false } },
-      { label: 'Errors', stroke: css('--danger', '#c4320a'), fill: css('--danger-fill', 'rgba(196,50,10,0.08)'), width: 2, points: { show: false } },
+      { label: 'Time', value: (_u, v, _s, i) => (i == null || v == null ? '' : legendTime.format(new Date(v * 1000))) },
+      { label: 'Calls', value: count, stroke: css('--accent', '#2557d6'), fill: css('--accent-fill', 'rgba(37,87,214,0.10)'), width: 2, points: { show: false } },
+      { label: 'Errors', value: count, stroke: css('--danger', '#c4320a'), fill: css('--danger-fill', 'rgba(196,50,10,0.08)'), width: 2, points: { show: false } },
     ],
   };
 }

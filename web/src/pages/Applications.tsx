@@ -136,9 +136,10 @@ export function Applications() {
                     <span className="muted">No hosts</span>
                   ),
               },
-              { header: 'Calls (24 h)', align: 'right', cell: (a) => (traffic.data ? formatNumber(byApp.get(a.id)?.calls ?? 0) : '—') },
+              { header: 'Calls (24 h)', align: 'right', nowrap: true, cell: (a) => (traffic.data ? formatNumber(byApp.get(a.id)?.calls ?? 0) : '—') },
               {
                 header: 'Last Seen',
+                nowrap: true,
                 cell: (a) => {
                   const last = byApp.get(a.id)?.lastSeen;
                   return last ? <time dateTime={last} title={formatDateTime(last)}>{formatRelative(last, now)}</time> : <span className="muted">No traffic</span>;
@@ -148,6 +149,7 @@ export function Applications() {
                 header: '',
                 srHeader: 'Actions',
                 align: 'right',
+                nowrap: true,
                 cell: (a) => (
                   <div className="row-actions">
                     <IconAction icon="edit" label={`Edit ${a.name}`} onClick={() => setOpen({ kind: 'edit', app: a })} />

@@ -69,24 +69,32 @@ export function ClientsTab() {
             rows={list}
             rowKey={(c) => c.clientId}
             columns={[
-              { header: 'Name', cell: (c) => <span className="mono strong">{c.name}</span> },
+              {
+                header: 'Name',
+                className: 'cell-grow',
+                cell: (c) => (
+                  <span className="mono strong ellipsis" title={`${c.name} · created ${formatDateTime(c.createdAt)}`}>
+                    {c.name}
+                  </span>
+                ),
+              },
               {
                 header: 'Traffic Ingestion',
+                nowrap: true,
                 cell: (c) => <Badge tone={c.trafficIngestion ? 'success' : 'neutral'}>{c.trafficIngestion ? 'On' : 'Off'}</Badge>,
               },
               {
                 header: 'Token Lifespan',
+                nowrap: true,
                 cell: (c) => (
-                  <span title={formatDuration(c.tokenLifespan)}>
-                    {c.tokenLifespan} s {c.tokenLifespan >= 60 && <span className="muted">({formatDuration(c.tokenLifespan)})</span>}
-                  </span>
+                  <span title={`${c.tokenLifespan} seconds`}>{formatDuration(c.tokenLifespan)}</span>
                 ),
               },
-              { header: 'Created', cell: (c) => <When iso={c.createdAt} now={now} /> },
-              { header: 'Last Token', cell: (c) => <When iso={c.lastTokenAt} now={now} /> },
-              { header: 'Last Transaction', cell: (c) => <When iso={c.lastTransactionAt} now={now} /> },
+              { header: 'Last Token', nowrap: true, cell: (c) => <When iso={c.lastTokenAt} now={now} /> },
+              { header: 'Last Transaction', nowrap: true, cell: (c) => <When iso={c.lastTransactionAt} now={now} /> },
               {
                 header: 'Status',
+                nowrap: true,
                 cell: (c) => {
                   const s = clientStatus(c);
                   return <Badge tone={s.tone}>{s.label}</Badge>;
@@ -96,6 +104,7 @@ export function ClientsTab() {
                 header: '',
                 srHeader: 'Actions',
                 align: 'right',
+                nowrap: true,
                 cell: (c) => (
                   <div className="row-actions">
                     <IconAction icon="edit" label={`Edit ${c.name}`} onClick={() => setOpen({ kind: 'edit', client: c })} />

@@ -178,10 +178,10 @@ export function Dashboard() {
                   rows={d.topEndpoints}
                   rowKey={(e) => `${e.host} ${e.method} ${e.path}`}
                   columns={[
-                    { header: 'Method', cell: (e) => <span className="method">{e.method}</span>, width: '10%' },
-                    { header: 'Path', cell: (e) => <span className="mono uri">{e.path}</span> },
-                    { header: 'Host', cell: (e) => <span className="mono">{e.host}</span> },
-                    { header: 'Calls', align: 'right', cell: (e) => formatNumber(e.calls) },
+                    { header: 'Method', nowrap: true, cell: (e) => <span className="method">{e.method}</span>, width: '10%' },
+                    { header: 'Path', className: 'cell-grow', cell: (e) => <span className="mono uri">{e.path}</span> },
+                    { header: 'Host', nowrap: true, cell: (e) => <span className="mono">{e.host}</span> },
+                    { header: 'Calls', align: 'right', nowrap: true, cell: (e) => formatNumber(e.calls) },
                   ]}
                 />
               </Card>

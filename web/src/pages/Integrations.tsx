@@ -123,7 +123,7 @@ function curlCommands(info: IntegrationsData, clientId: string): { token: string
     `curl -s -X POST '${info.ingressEndpoint}' \\`,
     `  -H "Authorization: Bearer $TOKEN" \\`,
     `  -H 'Content-Type: application/json' \\`,
-    `  -d '${JSON.stringify(transaction)}'`,
+    `  -d '${JSON.stringify(transaction, null, 2).replace(/\n/g, '\n  ')}'`,
   ].join('\n');
   return { token, send };
 }

@@ -9,6 +9,14 @@ import { HOST_PATTERN, hostMatches } from '../hosts.ts';
 /** "api.shop.example:8443" → "api.shop.example" as a starting name. */
 const suggestedName = (host: string) => host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
 
+/** The domain a wildcard example covers: "api.shop.example" → "shop.example"; "shop.example" stays (never "*.example"). */
+const isIpAddress = (host: string) => /^[\d.]+$/.test(suggestedName(host)) || suggestedName(host).includes(':');
+
+function parentDomain(host: string): string {
+  const labels = suggestedName(host).split('.');
+  return labels.length > 2 ? labels.slice(1).join('.') : labels.join('.');
+}
+
 export function OnboardHostDialog({ host, onClose, onDone }: { host: string; onClose: () => void; onDone: (pattern: string) => void }) {
   const [apps, setApps] = useState<Application[] | null>(null);
   const [loadError, setLoadError] = useState<Error | null>(null);
@@ -103,7 +111,7 @@ export function OnboardHostDialog({ host, onClose, onDone }: { host: string; onC
               </select>
             </Field>
           )}
-          <Field label="Host pattern" error={patternError} hint={<>The exact host, or a wildcard such as <code>*.{suggestedName(host).split('.').slice(1).join('.') || 'example.com'}</code> for all its siblings.</>}>
+          <Field label="Host pattern" error={patternError} hint={isIpAddress(host) ? 'The exact host: an IP address has no wildcard form.' : <>The exact host, or a wildcard such as <code>*.{parentDomain(host)}</code> for every host under {parentDomain(host)}.</>}>
             <input className="input mono" value={pattern} spellCheck={false} onChange={(e) => setPattern(e.target.value)} />
           </Field>
           <ErrorMessage error={error} />

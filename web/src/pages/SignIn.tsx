@@ -25,8 +25,8 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (s: Session) => voi
       onSignedIn(await api.signIn(username.trim(), password));
     } catch (err) {
       const e = err as ApiError;
-      if (e.status === 401) setError(e.message && e.code !== 'http_401' ? e.message : 'The username or password is not correct.');
-      else if (e.status === 429) setError(`${e.message}${e.retryAfter ? ` Try again in ${e.retryAfter} s.` : ''}`);
+      if (e.status === 401) setError('The username or password is not correct.');
+      else if (e.status === 429) setError(`Too many failed sign-ins.${e.retryAfter ? ` Try again in ${e.retryAfter} s.` : ' Try again later.'}`);
       else setError(e.message);
       setBusy(false);
     }

@@ -30,10 +30,10 @@ function SystemNumbers() {
       ) : (
         <dl className="stats">
           <Stat label="Tokens issued" value={formatNumber(s.tokensIssued)} hint="since the server started" />
-          <Stat label="Analysis lag" value={formatNumber(s.analysisLag)} hint={s.analysisLag === 0 ? 'transactions waiting: all caught up' : 'transactions waiting for analysis'} />
-          <Stat label="Analyzed" value={formatNumber(s.analysisProcessed)} hint="transactions processed" />
-          <Stat label="Clients" value={formatNumber(s.clients)} />
-          <Stat label="Log pending" value={formatBytes(s.logPendingBytes)} hint="not yet acknowledged by analysis" />
+          <Stat label="Analysis lag" value={formatNumber(s.analysisLag)} hint={s.analysisLag === 0 ? 'all caught up' : 'transactions waiting'} />
+          <Stat label="Analyzed" value={formatNumber(s.analysisProcessed)} hint="transactions" />
+          <Stat label="Clients" value={formatNumber(s.clients)} hint="configured" />
+          <Stat label="Log pending" value={formatBytes(s.logPendingBytes)} hint="awaiting analysis" />
           <Stat label="Uptime" value={formatDuration(s.uptimeSeconds)} hint={`version ${s.version}`} />
         </dl>
       )}
@@ -44,8 +44,8 @@ function SystemNumbers() {
 const rateKey = (clientId: string, sourceType: string) => `${clientId}\u0000${sourceType}`;
 
 function IngestionHealth() {
-  const report = useResource(() => api.ingestion().then((r) => r.items), [], 10000);
-  const rates = useResource(() => api.ingestionRate(60).then((r) => r.items), [], 30000);
+  const report = useResource(() => api.ingestion().then((r) => r.items), [], 5000);
+  const rates = useResource(() => api.ingestionRate(60).then((r) => r.items), [], 5000);
   const now = useNow();
   const rateOf = new Map<string, IngestionRate>((rates.data ?? []).map((r) => [rateKey(r.clientId, r.sourceType), r]));
   const rows = [...(report.data ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
@@ -66,18 +66,19 @@ function IngestionHealth() {
           rows={rows}
           rowKey={(r) => rateKey(r.clientId, r.sourceType)}
           columns={[
-            { header: 'Client', cell: (r: IngestionRow) => <span className="mono strong">{r.clientId}</span> },
-            { header: 'Source', cell: (r) => r.sourceType || <span className="muted">unknown</span> },
-            { header: 'Accepted', align: 'right', cell: (r) => formatNumber(r.accepted) },
+            { header: 'Client', nowrap: true, cell: (r: IngestionRow) => <span className="mono strong">{r.clientId}</span> },
+            { header: 'Source', nowrap: true, cell: (r) => r.sourceType || <span className="muted">unknown</span> },
+            { header: 'Accepted', align: 'right', nowrap: true, cell: (r) => formatNumber(r.accepted) },
             {
               header: 'Rejected',
+              nowrap: true,
               cell: (r) => {
                 const entries = Object.entries(r.rejected).sort((a, b) => b[1] - a[1]);
                 if (entries.length === 0) return <span className="muted">0</span>;
                 return (
                   <ul className="plain-list">
                     {entries.map(([code, count]) => (
-                      <li key={code}><span className="mono code-name">{code}</span> {formatNumber(count)}</li>
+                      <li key={code}><strong>{formatNumber(count)}</strong> <span className="mono code-name">{code}</span></li>
                     ))}
                   </ul>
                 );
@@ -95,9 +96,10 @@ function IngestionHealth() {
                   <span className="muted">None</span>
                 ),
             },
-            { header: 'Last Seen', cell: (r) => <time dateTime={r.lastSeen} title={formatDateTime(r.lastSeen)}>{formatRelative(r.lastSeen, now)}</time> },
+            { header: 'Last Seen', nowrap: true, cell: (r) => <time dateTime={r.lastSeen} title={formatDateTime(r.lastSeen)}>{formatRelative(r.lastSeen, now)}</time> },
             {
               header: 'Rate (60 min)',
+              nowrap: true,
               cell: (r) => {
                 const rate = rateOf.get(rateKey(r.clientId, r.sourceType));
                 return rate ? <Sparkline values={rate.perMinute} label={`Transactions per minute from ${r.clientId} (${r.sourceType}), last 60 minutes`} /> : <span className="muted">—</span>;

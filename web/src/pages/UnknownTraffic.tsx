@@ -1,5 +1,6 @@
-// The Unknown Traffic pane: recent transactions of hosts no application claims, polled every 2 s.
-import { useEffect, useRef, useState } from 'react';
+// The Unknown Traffic pane: recent transactions of hosts no application claims, polled every second
+// (a call shows up within about a second of reaching Tapline).
+import { useRef, useState } from 'react';
 import { api, type TransactionSummary } from '../api.ts';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Table } from '../components/Table.tsx';
@@ -11,7 +12,9 @@ import { OnboardHostDialog } from './OnboardHostDialog.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { TransactionDrawer } from './TransactionDrawer.tsx';
 
-const POLL_MS = 2000;
+const POLL_MS = 1000;
+const FRESH_MS = 2500;
+const rowId = (r: TransactionSummary) => `${r.clientId}\u0000${r.transactionId}`;
 
 export function UnknownTraffic() {
   const { isAdmin } = useSession();
@@ -19,15 +22,16 @@ export function UnknownTraffic() {
   const [selected, setSelected] = useState<TransactionSummary | null>(null);
   const [onboarding, setOnboarding] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  // Rows that arrived after the first load get a short highlight.
-  const seen = useRef<Set<string> | null>(null);
+  // Rows that arrive after the first load are highlighted for a moment (first-seen time per row;
+  // the rows of the first load count as old).
+  const firstSeen = useRef<Map<string, number> | null>(null);
   const rows = traffic.data ?? [];
-  const fresh = new Set(seen.current ? rows.filter((r) => !seen.current!.has(r.transactionId)).map((r) => r.transactionId) : []);
-  useEffect(() => {
-    if (!traffic.data) return;
-    seen.current ??= new Set();
-    for (const r of traffic.data) seen.current.add(r.transactionId);
-  }, [traffic.data]);
+  if (traffic.data) {
+    const now = Date.now();
+    if (!firstSeen.current) firstSeen.current = new Map(rows.map((r) => [rowId(r), 0]));
+    else for (const r of rows) if (!firstSeen.current.has(rowId(r))) firstSeen.current.set(rowId(r), now);
+  }
+  const isFresh = (r: TransactionSummary) => Date.now() - (firstSeen.current?.get(rowId(r)) ?? 0) < FRESH_MS;
 
   const onboarded = (pattern: string) => {
     setOnboarding(null);
@@ -43,7 +47,7 @@ export function UnknownTraffic() {
         <div>
           <h2 id="unknown-traffic-heading" className="card-title">Unknown Traffic</h2>
           <p className="card-subtitle">
-            Recent transactions of hosts that belong to no application, newest first. Updated every 2 seconds.
+            Recent transactions of hosts that belong to no application, newest first. Updated every second.
           </p>
         </div>
         <span className="live" aria-hidden="true"><span className="live-dot" /> Live</span>
@@ -65,30 +69,33 @@ export function UnknownTraffic() {
             caption="Unknown Traffic"
             className="table-clickable"
             rows={rows}
-            rowKey={(r) => `${r.clientId}\u0000${r.transactionId}`}
+            rowKey={rowId}
+            rowClassName={(r) => (isFresh(r) ? 'fresh' : undefined)}
             onActivate={setSelected}
+            rowLabel={(r) => `${r.method} ${r.uri}${r.host ? ` on ${r.host}` : ''}, open details`}
             columns={[
               {
                 header: 'Time',
+                nowrap: true,
                 cell: (r) => (
-                  <time dateTime={r.receivedAt} title={formatDateTime(r.receivedAt)} className={fresh.has(r.transactionId) ? 'fresh' : undefined}>
+                  <time dateTime={r.receivedAt} title={formatDateTime(r.receivedAt)}>
                     {formatTime(r.receivedAt)}
                   </time>
                 ),
               },
-              { header: 'Method', cell: (r) => <span className="method">{r.method}</span> },
-              { header: 'URI', cell: (r) => <span className="mono uri" title={r.uri}>{r.uri}</span> },
-              { header: 'Host', cell: (r) => (r.host ? <span className="mono">{r.host}</span> : <span className="muted">none</span>) },
-              { header: 'Status', cell: (r) => <StatusBadge status={r.status} /> },
-              { header: 'Client IP', cell: (r) => <span className="mono" title={r.clientIpRule}>{r.clientIp}</span> },
-              { header: 'Source', cell: (r) => r.sourceType ?? <span className="muted">—</span> },
+              { header: 'Method', nowrap: true, cell: (r) => <span className="method">{r.method}</span> },
+              { header: 'URI', className: 'cell-grow', cell: (r) => <span className="mono uri" title={r.uri}>{r.uri}</span> },
+              { header: 'Host', nowrap: true, cell: (r) => (r.host ? <span className="mono truncate" title={r.host}>{r.host}</span> : <span className="muted">none</span>) },
+              { header: 'Status', nowrap: true, cell: (r) => <StatusBadge status={r.status} /> },
+              { header: 'Client IP', nowrap: true, cell: (r) => <span className="mono" title={r.clientIpRule}>{r.clientIp}</span> },
               isAdmin && {
                 header: '',
                 srHeader: 'Actions',
                 align: 'right',
+                nowrap: true,
                 cell: (r) =>
                   r.host ? (
-                    <button type="button" className="button button-small button-secondary" onClick={() => setOnboarding(r.host)}>
+                    <button type="button" className="button button-small button-subtle" onClick={() => setOnboarding(r.host)}>
                       Onboard host
                     </button>
                   ) : null,

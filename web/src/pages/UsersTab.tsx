@@ -130,6 +130,7 @@ export function UsersTab() {
           columns={[
             {
               header: 'Username',
+              nowrap: true,
               cell: (u) => (
                 <span className="strong">
                   {u.username}
@@ -137,16 +138,18 @@ export function UsersTab() {
                 </span>
               ),
             },
-            { header: 'Role', cell: (u) => <Badge tone={u.role === 'admin' ? 'info' : 'neutral'}>{u.role === 'admin' ? 'Admin' : 'Viewer'}</Badge> },
-            { header: 'Created', cell: (u) => <time dateTime={u.createdAt} title={formatDateTime(u.createdAt)}>{formatRelative(u.createdAt, now)}</time> },
+            { header: 'Role', nowrap: true, cell: (u) => <Badge tone={u.role === 'admin' ? 'info' : 'neutral'}>{u.role === 'admin' ? 'Admin' : 'Viewer'}</Badge> },
+            { header: 'Created', nowrap: true, cell: (u) => <time dateTime={u.createdAt} title={formatDateTime(u.createdAt)}>{formatRelative(u.createdAt, now)}</time> },
             {
               header: 'Last Sign-in',
+              nowrap: true,
               cell: (u) => (u.lastLoginAt ? <time dateTime={u.lastLoginAt} title={formatDateTime(u.lastLoginAt)}>{formatRelative(u.lastLoginAt, now)}</time> : <span className="muted">Never</span>),
             },
             isAdmin && {
               header: '',
               srHeader: 'Actions',
               align: 'right',
+              nowrap: true,
               cell: (u) => (
                 <div className="row-actions">
                   <IconAction icon="users" label={`Change role of ${u.username}`} onClick={() => { setRole(u.role); setOpen({ kind: 'role', user: u }); }} />

@@ -4,6 +4,7 @@ import { api, ApiError, type Client } from '../api.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/Feedback.tsx';
 import { Field } from '../components/Field.tsx';
+import { CopyButton } from '../components/CopyButton.tsx';
 import { SecretField } from '../components/SecretField.tsx';
 import { Toggle } from '../components/Toggle.tsx';
 
@@ -145,11 +146,14 @@ export function SecretDialog({ title, clientId, secret, intro, onClose }: { titl
       onClose={onClose}
       footer={<button type="button" className="button button-primary" onClick={onClose}>Close</button>}
     >
-      <p>{intro}</p>
-      <dl className="facts">
-        <dt>Client id</dt>
-        <dd><code>{clientId}</code></dd>
-      </dl>
+      <p className="dialog-intro">{intro}</p>
+      <div className="secret">
+        <div className="field-label" aria-hidden="true">Client id</div>
+        <div className="secret-row">
+          <input className="input mono secret-value" readOnly value={clientId} aria-label="Client id" spellCheck={false} onFocus={(e) => e.currentTarget.select()} />
+          <CopyButton text={clientId} label="Copy client id" />
+        </div>
+      </div>
       <SecretField secret={secret} />
     </Dialog>
   );
