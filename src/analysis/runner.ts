@@ -80,16 +80,6 @@ export class AnalysisRunner {
     return this.store.pruneTransactions(this.options.retainCount, Date.now() - this.options.retainMs);
   }
 
-  /** Waits until everything appended so far is processed (for tests and orderly shutdown). */
-  async drain(timeoutMs = 10_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.consumer.lag() > 0) {
-      if (Date.now() > end) throw new Error(`analysis still ${this.consumer.lag()} transactions behind after ${timeoutMs} ms`);
-      this.notify();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();

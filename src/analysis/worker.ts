@@ -15,7 +15,7 @@ const store = new SqliteStore(data.storePath);
 let runner: AnalysisRunner;
 const reader = new SqliteLogReader(data.logPath, data.from, (seq) => {
   port.postMessage({ type: 'ack', seq, processed: runner.processed, failures: runner.failures } satisfies FromWorker);
-}, () => 0);
+});
 
 runner = new AnalysisRunner(reader, store, {
   ...data.options,

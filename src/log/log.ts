@@ -19,14 +19,17 @@ export interface LogConsumer {
   next(max: number): Promise<LogEntry[]>;
   /** Everything up to and including `seq` is processed; survives restarts. */
   ack(seq: number): Promise<void>;
-  /** Entries appended but not yet acknowledged by this consumer. */
-  lag(): number;
 }
 
 export interface TransactionLog {
   /** Resolves only when every entry is durable (committed to disk, or acknowledged by the stream). */
   append(entries: AppendEntry[]): Promise<void>;
-  consumer(name: string): LogConsumer;
+  /** Registers a consumer and returns the sequence number it acknowledged last. */
+  cursor(name: string): number;
+  /** Records a consumer's progress (from whichever thread or process consumes). */
+  ack(name: string, seq: number): void;
+  /** Entries appended but not yet acknowledged by the named consumer. */
+  lag(name: string): number;
   /** (client, transaction id) pairs received since `sinceMs`, to rebuild the dedupe window after a restart. */
   recentKeys(sinceMs: number): Promise<Array<{ clientId: string; transactionId: string; receivedAt: number }>>;
   /** Bytes accepted by append() but not yet durable: the edge sheds load when this grows. */

@@ -21,7 +21,6 @@ export interface SqliteLogOptions {
 
 export class SqliteLog implements TransactionLog {
   private readonly writer: Worker;
-  private readonly path: string;
   private lastSeq: number;
   private readonly acked: Map<string, number>;
   private recent: Array<[string, string, number]> | null;
@@ -35,8 +34,7 @@ export class SqliteLog implements TransactionLog {
   private readonly listeners: Array<() => void> = [];
   private closed: (() => void) | null = null;
 
-  private constructor(path: string, writer: Worker, ready: Extract<FromWriter, { type: 'ready' }>) {
-    this.path = path;
+  private constructor(writer: Worker, ready: Extract<FromWriter, { type: 'ready' }>) {
     this.writer = writer;
     this.lastSeq = ready.lastSeq;
     this.acked = new Map(ready.cursors);
@@ -53,7 +51,7 @@ export class SqliteLog implements TransactionLog {
       writer.once('message', resolve);
       writer.once('error', reject);
     });
-    const log = new SqliteLog(path, writer, ready);
+    const log = new SqliteLog(writer, ready);
     writer.on('error', (err) => log.failAll(err));
     return log;
   }
@@ -119,11 +117,6 @@ export class SqliteLog implements TransactionLog {
     this.listeners.push(listener);
   }
 
-  /** In-process consumer (reads through its own connection; acknowledgements go to the writer). */
-  consumer(name: string): LogConsumer {
-    return new SqliteLogReader(this.path, this.cursor(name), (seq) => this.ack(name, seq), () => this.lag(name));
-  }
-
   /** Registers a consumer and returns its last acknowledged sequence number. */
   cursor(name: string): number {
     if (!this.acked.has(name)) {
@@ -174,14 +167,12 @@ export class SqliteLogReader implements LogConsumer {
   private readonly read: StatementSync;
   private position: number;
   private readonly onAck: (seq: number) => void;
-  private readonly lagOf: () => number;
 
-  constructor(path: string, from: number, onAck: (seq: number) => void, lag: () => number) {
+  constructor(path: string, from: number, onAck: (seq: number) => void) {
     this.db = new DatabaseSync(path, { readOnly: true });
     this.read = this.db.prepare('SELECT seq, data FROM log WHERE seq > ? ORDER BY seq LIMIT ?');
     this.position = from;
     this.onAck = onAck;
-    this.lagOf = lag;
   }
 
   async next(max: number): Promise<LogEntry[]> {
@@ -192,10 +183,6 @@ export class SqliteLogReader implements LogConsumer {
 
   async ack(seq: number): Promise<void> {
     this.onAck(seq);
-  }
-
-  lag(): number {
-    return this.lagOf();
   }
 
   close(): void {
