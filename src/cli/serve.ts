@@ -69,8 +69,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const dataDir = resolve(o.data);
   mkdirSync(dataDir, { recursive: true });
   const storePath = join(dataDir, 'store.db');
+  const logPath = join(dataDir, 'log.db');
   const store = new SqliteStore(storePath);
-  const log = await SqliteLog.open(join(dataDir, 'log.db'), { retainMs: o.dedupeWindow * 1000 });
+  const log = await SqliteLog.open(logPath, { retainMs: o.dedupeWindow * 1000 });
   const generatedAdminToken = await ensureAdminToken(store, o.adminToken);
   const users = new UserService(store);
   const generatedAdminPassword = await users.ensureFirstAdmin(o.adminPassword);
@@ -119,7 +120,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   sweep.unref();
 
   const runner = new AnalysisHost(log, {
-    logPath: join(dataDir, 'log.db'),
+    logPath,
     storePath,
     clientIpHeaders: o.clientIpHeaders.map((h) => h.toLowerCase()),
     trustedProxies: o.trustedProxies,
