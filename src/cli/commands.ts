@@ -4,6 +4,7 @@ import { CLIENT_COMMANDS } from './clients.ts';
 import { out, readVersion, type Command } from './common.ts';
 import { KEY_COMMANDS } from './keys.ts';
 import { sendCommand } from './send.ts';
+import { sensorCommand } from './sensor.ts';
 
 const serve: Command = {
   path: 'serve',
@@ -25,4 +26,4 @@ const version: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [serve, ...CLIENT_COMMANDS, ...APP_COMMANDS, ...KEY_COMMANDS, sendCommand, version];
+export const COMMANDS: readonly Command[] = [serve, ...CLIENT_COMMANDS, ...APP_COMMANDS, ...KEY_COMMANDS, sendCommand, sensorCommand, version];

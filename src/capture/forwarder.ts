@@ -1,0 +1,416 @@
+// The client side of the Edge API, shared by the sensor and the bridge. Modelled on the
+// OpenTelemetry Collector's exporterhelper: a bounded sending queue, a persistent queue (the disk
+// spool), and retry with exponential backoff and full jitter. Tokens come from the client
+// credentials grant and are cached until shortly before their `exp`.
+import type { EdgeTransaction } from '../wire/edge-format.ts';
+import { Spool } from './spool.ts';
+
+export interface ForwarderOptions {
+  /** Base URL of the edge; batches go to `{edge}/api-transactions`. */
+  edge: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Without a spool directory, what cannot be sent stays in memory (bounded) and is lost on stop. */
+  spoolDir?: string;
+  maxBatchItems?: number;
+  maxBatchBytes?: number;
+  maxDelayMs?: number;
+  maxQueueBytes?: number;
+  maxSpoolBytes?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Tries per batch while the edge looks healthy; once it is down, one try, then the spool. */
+  maxAttempts?: number;
+  requestTimeoutMs?: number;
+}
+
+/** Counts are of transactions, not batches. */
+export interface ForwarderMetrics {
+  sent: number;
+  /** Transactions sent again after a failed attempt of their batch. */
+  retried: number;
+  spooled: number;
+  dropped: number;
+  /** Transactions waiting in memory. */
+  queued: number;
+  /** Transactions waiting in the spool. */
+  spoolQueued: number;
+  lastError: string | null;
+}
+
+type Outcome = 'sent' | 'retryable' | 'dropped';
+
+interface PostResult {
+  ok: boolean;
+  retryable: boolean;
+  status: number | null;
+  retryAfterMs: number | null;
+  error: string;
+}
+
+const DEFAULTS = {
+  maxBatchItems: 250,
+  maxBatchBytes: 4 * 1024 * 1024,
+  maxDelayMs: 200,
+  maxQueueBytes: 32 * 1024 * 1024,
+  maxSpoolBytes: 256 * 1024 * 1024,
+  retryInitialMs: 500,
+  retryMaxMs: 30_000,
+  maxAttempts: 5,
+  requestTimeoutMs: 30_000,
+};
+
+const abortable = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+
+/** The `exp` claim of a JWT in milliseconds, or null when it cannot be read. */
+export function jwtExpiry(token: string): number | null {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Seconds or an HTTP date, as Retry-After carries them. */
+function parseRetryAfter(value: string | null): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+export class Forwarder {
+  private readonly o: Required<Omit<ForwarderOptions, 'spoolDir'>> & { spoolDir?: string };
+  private readonly spool: Spool | null;
+  private queue: string[] = [];
+  private queueBytes = 0;
+  private firstQueuedAt = 0;
+  private counters = { sent: 0, retried: 0, spooled: 0, dropped: 0 };
+  private lastError: string | null = null;
+  private token: { value: string; refreshAt: number } | null = null;
+  private tokenInFlight: Promise<string> | null = null;
+  /** Consecutive failed deliveries; while above zero the edge is treated as down. */
+  private failures = 0;
+  private downUntil = 0;
+  private busy = false;
+  private running = false;
+  private stopper = new AbortController();
+  private wakeUp: (() => void) | null = null;
+  private flushWaiters: Array<() => void> = [];
+  private loopDone: Promise<void> = Promise.resolve();
+
+  constructor(options: ForwarderOptions) {
+    this.o = { ...DEFAULTS, ...options, edge: options.edge.replace(/\/+$/, '') };
+    this.spool = options.spoolDir ? new Spool(options.spoolDir, this.o.maxSpoolBytes, (n) => this.drop(n, 'spool full: dropped the oldest transactions')) : null;
+  }
+
+  /** Loads what a previous run spooled and starts sending. */
+  start(): void {
+    if (this.running) return;
+    this.spool?.open();
+    this.running = true;
+    this.stopper = new AbortController();
+    this.loopDone = this.loop();
+  }
+
+  /**
+   * Queues one transaction. Never throws and never waits: when memory is full it spills the
+   * oldest batch to disk with a synchronous write (rare, and bounded by one batch).
+   */
+  enqueue(t: EdgeTransaction): void {
+    try {
+      const line = JSON.stringify(t);
+      if (this.queue.length === 0) this.firstQueuedAt = Date.now();
+      this.queue.push(line);
+      this.queueBytes += Buffer.byteLength(line);
+      if (this.queueBytes > this.o.maxQueueBytes) this.spill();
+      if (this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes) this.wake();
+    } catch (error) {
+      this.drop(1, `enqueue: ${(error as Error).message}`);
+    }
+  }
+
+  /** Resolves once everything in memory was sent, spooled or dropped. */
+  flush(): Promise<void> {
+    if (!this.running || (this.queue.length === 0 && !this.busy)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.flushWaiters.push(resolve);
+      this.wake();
+    });
+  }
+
+  /** Stops sending and persists what was not sent to the spool. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopper.abort();
+    this.wake();
+    await this.loopDone;
+    if (this.spool) this.spoolItems(this.takeAll());
+    else if (this.queue.length > 0) this.drop(this.takeAll().length, 'stopped without a spool directory');
+    this.resolveFlushWaiters();
+  }
+
+  metrics(): ForwarderMetrics {
+    return { ...this.counters, queued: this.queue.length, spoolQueued: this.spool?.count ?? 0, lastError: this.lastError };
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const now = Date.now();
+      const down = now < this.downUntil;
+      if (this.queue.length > 0 && down && this.flushWaiters.length > 0) {
+        // The edge is down: a flush persists instead of waiting (without a spool, memory keeps it).
+        if (this.spool) this.spoolItems(this.takeAll());
+        this.resolveFlushWaiters();
+      } else if (this.queue.length > 0 && !down && this.batchReady(now)) {
+        await this.sendMemoryBatch();
+        continue;
+      } else if (this.queue.length === 0 && !down && this.spool?.oldest()) {
+        await this.sendSpoolSegment();
+        continue;
+      }
+      if (this.queue.length === 0) this.resolveFlushWaiters();
+      await this.sleepUntilNeeded(now, down);
+    }
+  }
+
+  private batchReady(now: number): boolean {
+    return this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes || now - this.firstQueuedAt >= this.o.maxDelayMs || this.flushWaiters.length > 0;
+  }
+
+  private sleepUntilNeeded(now: number, down: boolean): Promise<void> {
+    const wait = down ? this.downUntil - now : this.queue.length > 0 ? Math.max(1, this.firstQueuedAt + this.o.maxDelayMs - now) : 60_000;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, wait);
+      // Idle, nothing queued: an idle forwarder alone should not keep the process alive.
+      if (this.queue.length === 0 && !down) timer.unref();
+      this.wakeUp = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = null;
+    wake?.();
+  }
+
+  private resolveFlushWaiters(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private async sendMemoryBatch(): Promise<void> {
+    const batch = this.takeBatch();
+    this.busy = true;
+    try {
+      const outcome = await this.deliver(batch);
+      if (outcome === 'retryable') this.keepUnsent(batch);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async sendSpoolSegment(): Promise<void> {
+    const segment = this.spool!.oldest()!;
+    const lines = this.spool!.read(segment);
+    this.busy = true;
+    try {
+      // Segments hold at most one batch when we wrote them; chunk anyway in case limits changed.
+      for (const chunk of this.chunks(lines)) {
+        if ((await this.deliver(chunk)) === 'retryable') return; // keep the segment for later
+      }
+      this.spool!.remove(segment);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Unsent after the retries: to the spool, or back to the front of memory without one. */
+  private keepUnsent(batch: string[]): void {
+    if (this.spool) return this.spoolItems(batch);
+    this.queue = [...batch, ...this.queue];
+    this.queueBytes += batch.reduce((sum, l) => sum + Buffer.byteLength(l), 0);
+    this.firstQueuedAt = Date.now();
+    while (this.queueBytes > this.o.maxQueueBytes && this.queue.length > 0) {
+      this.queueBytes -= Buffer.byteLength(this.queue.shift()!);
+      this.drop(1, 'memory queue full and no spool directory');
+    }
+  }
+
+  /** Memory is over its bound: move the oldest batches to disk (or drop them without a spool). */
+  private spill(): void {
+    while (this.queueBytes > this.o.maxQueueBytes && this.queue.length > 0) {
+      const batch = this.takeBatch();
+      if (this.spool) this.spoolItems(batch);
+      else this.drop(batch.length, 'memory queue full and no spool directory');
+    }
+  }
+
+  private spoolItems(items: string[]): void {
+    for (const chunk of this.chunks(items)) {
+      try {
+        this.spool!.write(chunk);
+        this.counters.spooled += chunk.length;
+      } catch (error) {
+        this.drop(chunk.length, `spool write failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private drop(count: number, reason: string): void {
+    this.counters.dropped += count;
+    this.lastError = reason;
+  }
+
+  private takeBatch(): string[] {
+    const [batch] = this.chunks(this.queue, true);
+    const taken = batch ?? [];
+    this.queue = this.queue.slice(taken.length);
+    this.queueBytes -= taken.reduce((sum, l) => sum + Buffer.byteLength(l), 0);
+    this.firstQueuedAt = Date.now();
+    return taken;
+  }
+
+  private takeAll(): string[] {
+    const all = this.queue;
+    this.queue = [];
+    this.queueBytes = 0;
+    return all;
+  }
+
+  /** Splits lines into batches within the item and byte limits (`firstOnly` stops after one). */
+  private chunks(lines: string[], firstOnly = false): string[][] {
+    const out: string[][] = [];
+    let current: string[] = [];
+    let bytes = 0;
+    for (const line of lines) {
+      const size = Buffer.byteLength(line) + 1;
+      if (current.length > 0 && (current.length >= this.o.maxBatchItems || bytes + size > this.o.maxBatchBytes)) {
+        out.push(current);
+        if (firstOnly) return out;
+        current = [];
+        bytes = 0;
+      }
+      current.push(line);
+      bytes += size;
+    }
+    if (current.length > 0) out.push(current);
+    return out;
+  }
+
+  /** Posts one batch with retries. Duplicates are harmless: the edge dedupes by transaction-id. */
+  private async deliver(batch: string[]): Promise<Outcome> {
+    const body = `{"data":[${batch.join(',')}]}`;
+    const attempts = this.failures > 0 ? 1 : this.o.maxAttempts;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.postWithToken(body);
+      if (result.ok) {
+        this.counters.sent += batch.length;
+        this.failures = 0;
+        this.downUntil = 0;
+        return 'sent';
+      }
+      this.lastError = result.error;
+      if (!result.retryable) {
+        this.counters.dropped += batch.length;
+        return 'dropped';
+      }
+      if (attempt >= attempts || !this.running) {
+        this.failures++;
+        this.downUntil = Date.now() + this.backoff(this.failures, result.retryAfterMs);
+        return 'retryable';
+      }
+      this.counters.retried += batch.length;
+      await abortable(this.backoff(attempt, result.retryAfterMs), this.stopper.signal);
+    }
+  }
+
+  /** Full jitter (a random wait up to the exponential cap), never shorter than Retry-After. */
+  private backoff(attempt: number, retryAfterMs: number | null): number {
+    const cap = Math.min(this.o.retryMaxMs, this.o.retryInitialMs * 2 ** (attempt - 1));
+    const jitter = Math.random() * cap;
+    // The edge's Retry-After wins over our own cap (bounded, so a bogus value cannot stall us for good).
+    return retryAfterMs === null ? jitter : Math.max(jitter, Math.min(retryAfterMs, 300_000));
+  }
+
+  /** One POST; a 401 means the token went stale (rotated keys, restart): refresh and retry once. */
+  private async postWithToken(body: string): Promise<PostResult> {
+    let token: string;
+    try {
+      token = await this.getToken(false);
+    } catch (error) {
+      return { ok: false, retryable: true, status: null, retryAfterMs: null, error: `token: ${(error as Error).message}` };
+    }
+    const first = await this.post(body, token);
+    if (first.status !== 401) return first;
+    try {
+      token = await this.getToken(true);
+    } catch (error) {
+      return { ok: false, retryable: true, status: null, retryAfterMs: null, error: `token: ${(error as Error).message}` };
+    }
+    return this.post(body, token);
+  }
+
+  private async post(body: string, token: string): Promise<PostResult> {
+    try {
+      const res = await fetch(`${this.o.edge}/api-transactions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.o.requestTimeoutMs)]),
+      });
+      const text = await res.text();
+      if (res.ok) return { ok: true, retryable: false, status: res.status, retryAfterMs: null, error: '' };
+      const retryable = res.status === 429 || res.status >= 500;
+      return { ok: false, retryable, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), error: `edge answered ${res.status}: ${text.slice(0, 300)}` };
+    } catch (error) {
+      return { ok: false, retryable: true, status: null, retryAfterMs: null, error: `edge unreachable: ${(error as Error).message}` };
+    }
+  }
+
+  /** The cached token, refreshed ahead of its expiry; concurrent callers share one request. */
+  private getToken(force: boolean): Promise<string> {
+    if (!force && this.token && Date.now() < this.token.refreshAt) return Promise.resolve(this.token.value);
+    if (force) this.token = null;
+    this.tokenInFlight ??= this.fetchToken().finally(() => {
+      this.tokenInFlight = null;
+    });
+    return this.tokenInFlight;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const res = await fetch(this.o.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.o.clientId, client_secret: this.o.clientSecret }).toString(),
+      signal: AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.o.requestTimeoutMs)]),
+    });
+    const answer = (await res.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
+    const value = answer?.access_token;
+    if (!res.ok || typeof value !== 'string') throw new Error(`token service answered ${res.status}`);
+    const now = Date.now();
+    const exp = jwtExpiry(value) ?? now + (typeof answer?.expires_in === 'number' ? answer.expires_in * 1000 : 60_000);
+    // Refresh a tenth of the lifetime early (at most a minute), so a token never expires in flight.
+    const margin = Math.min(60_000, (exp - now) / 10);
+    this.token = { value, refreshAt: exp - margin };
+    return value;
+  }
+}

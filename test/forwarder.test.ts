@@ -1,0 +1,252 @@
+// The forwarder against a real Tapline (batches stored, token cached) and against a small stub
+// edge for the failure paths (retry, Retry-After, 401 refresh, outage, restart, full spool).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readdirSync, rmSync } from 'node:fs';
+import { Forwarder, type ForwarderOptions } from '../src/capture/forwarder.ts';
+import type { EdgeTransaction } from '../src/wire/edge-format.ts';
+import { createClient, sampleTransaction, startTestServer, tempDir, tokenUrl, type TestServer } from './helpers.ts';
+
+const sample = (id?: string) => sampleTransaction({ id }) as unknown as EdgeTransaction;
+
+async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A stub edge and token service; `answer` decides each batch's fate. */
+interface Stub {
+  url: string;
+  port: number;
+  tokens: number;
+  received: string[];
+  statuses: number[];
+  answer: (n: number) => { status: number; headers?: Record<string, string> };
+  close(): Promise<void>;
+}
+
+function fakeJwt(expSeconds: number): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'none' })}.${part({ exp: Math.floor(Date.now() / 1000) + expSeconds })}.sig`;
+}
+
+async function startStub(port = 0, tokenSeconds = 1800): Promise<Stub> {
+  let batches = 0;
+  const stub = {
+    tokens: 0,
+    received: [] as string[],
+    statuses: [] as number[],
+    answer: (_n: number) => ({ status: 200 }) as { status: number; headers?: Record<string, string> },
+  } as Stub;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.includes('/token')) {
+        stub.tokens++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: fakeJwt(tokenSeconds), expires_in: tokenSeconds }));
+        return;
+      }
+      const { status, headers } = stub.answer(++batches);
+      stub.statuses.push(status);
+      if (status === 200) {
+        for (const t of JSON.parse(Buffer.concat(chunks).toString()).data) stub.received.push(t['transaction-id']);
+      }
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end('{"status":"OK"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  stub.port = (server.address() as AddressInfo).port;
+  stub.url = `http://127.0.0.1:${stub.port}`;
+  stub.close = () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); });
+  return stub;
+}
+
+function stubForwarder(stub: { url: string }, extra: Partial<ForwarderOptions> = {}): Forwarder {
+  return new Forwarder({
+    edge: stub.url,
+    tokenUrl: `${stub.url}/token`,
+    clientId: 'c',
+    clientSecret: 's',
+    maxDelayMs: 20,
+    retryInitialMs: 10,
+    retryMaxMs: 100,
+    maxAttempts: 3,
+    requestTimeoutMs: 2000,
+    ...extra,
+  });
+}
+
+describe('forwarder against a real Tapline', () => {
+  let server: TestServer;
+  let client: { clientId: string; secret: string };
+  before(async () => {
+    server = await startTestServer();
+    client = await createClient(server);
+  });
+  after(() => server.destroy());
+
+  test('batches arrive and are stored, with one cached token', async () => {
+    const f = new Forwarder({ edge: server.url, tokenUrl: tokenUrl(server), clientId: client.clientId, clientSecret: client.secret, maxBatchItems: 50 });
+    f.start();
+    const ids = Array.from({ length: 120 }, (_, i) => `fwd-${i}-${Date.now()}`);
+    for (const id of ids) f.enqueue(sample(id));
+    await f.flush();
+    await f.stop();
+    assert.equal(f.metrics().sent, 120);
+    assert.equal(f.metrics().dropped, 0);
+    await server.runner.drain();
+    const stored = await server.admin(`/transactions?clientId=${encodeURIComponent(client.clientId)}&limit=1000`);
+    const storedIds = new Set(stored.body.items.map((t: { transactionId: string }) => t.transactionId));
+    for (const id of ids) assert.ok(storedIds.has(id), `${id} stored`);
+    const clients = await server.admin('/clients');
+    const mine = clients.body.items.find((c: { name: string }) => c.name === client.clientId);
+    assert.equal(mine.tokensIssued, 1, 'three batches, one token');
+  });
+});
+
+describe('forwarder failure paths (stub edge)', () => {
+  test('retries 503 honouring Retry-After, then delivers', async () => {
+    const stub = await startStub();
+    stub.answer = (n) => (n === 1 ? { status: 503, headers: { 'retry-after': '0.3' } } : { status: 200 });
+    const f = stubForwarder(stub);
+    f.start();
+    const started = Date.now();
+    f.enqueue(sample('r1'));
+    await f.flush();
+    assert.ok(Date.now() - started >= 280, 'waited for Retry-After');
+    assert.deepEqual(stub.received, ['r1']);
+    assert.equal(f.metrics().retried, 1);
+    await f.stop();
+    await stub.close();
+  });
+
+  test('other 4xx are dropped with the error, never retried', async () => {
+    const stub = await startStub();
+    stub.answer = () => ({ status: 400 });
+    const f = stubForwarder(stub);
+    f.start();
+    f.enqueue(sample());
+    await f.flush();
+    assert.equal(stub.statuses.length, 1);
+    assert.equal(f.metrics().dropped, 1);
+    assert.match(f.metrics().lastError ?? '', /400/);
+    await f.stop();
+    await stub.close();
+  });
+
+  test('a 401 refreshes the token and retries once', async () => {
+    const stub = await startStub();
+    stub.answer = (n) => (n === 1 ? { status: 401 } : { status: 200 });
+    const f = stubForwarder(stub);
+    f.start();
+    f.enqueue(sample('a'));
+    await f.flush();
+    f.enqueue(sample('b'));
+    await f.flush();
+    assert.deepEqual(stub.received, ['a', 'b']);
+    assert.equal(stub.tokens, 2, 'one token, one refresh after the 401, then cached');
+    await f.stop();
+    await stub.close();
+  });
+
+  test('the token is refreshed ahead of its exp', async () => {
+    const stub = await startStub(0, 1);
+    const f = stubForwarder(stub);
+    f.start();
+    f.enqueue(sample());
+    f.enqueue(sample());
+    await f.flush();
+    assert.equal(stub.tokens, 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    f.enqueue(sample());
+    await f.flush();
+    assert.equal(stub.tokens, 2, 'a token near its exp is not reused');
+    await f.stop();
+    await stub.close();
+  });
+
+  test('edge down: spooled to disk, delivered when it comes back', async () => {
+    const spoolDir = tempDir('tapline-spool-');
+    const stub = await startStub();
+    const port = stub.port;
+    await stub.close(); // the port is now refused
+    const f = stubForwarder({ url: `http://127.0.0.1:${port}` }, { spoolDir });
+    f.start();
+    for (let i = 0; i < 10; i++) f.enqueue(sample(`down-${i}`));
+    await f.flush();
+    assert.equal(f.metrics().sent, 0);
+    assert.ok(f.metrics().spooled >= 10);
+    assert.ok(readdirSync(spoolDir).length > 0, 'segments on disk');
+    const back = await startStub(port);
+    await until(() => back.received.length >= 10);
+    assert.deepEqual(new Set(back.received), new Set(Array.from({ length: 10 }, (_, i) => `down-${i}`)));
+    await until(() => f.metrics().spoolQueued === 0);
+    await f.stop();
+    await back.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  test('restart loses nothing: stop() persists, a new forwarder sends', async () => {
+    const spoolDir = tempDir('tapline-spool-');
+    const stub = await startStub();
+    stub.answer = () => ({ status: 503 });
+    const first = stubForwarder(stub, { spoolDir, maxDelayMs: 60_000 });
+    first.start();
+    for (let i = 0; i < 5; i++) first.enqueue(sample(`rs-${i}`));
+    await first.stop();
+    assert.equal(first.metrics().spoolQueued, 5);
+    stub.answer = () => ({ status: 200 });
+    const second = stubForwarder(stub, { spoolDir });
+    second.start();
+    await until(() => stub.received.length >= 5);
+    assert.deepEqual(stub.received.sort(), ['rs-0', 'rs-1', 'rs-2', 'rs-3', 'rs-4']);
+    await second.stop();
+    await stub.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  test('memory is bounded: past maxQueueBytes the oldest batches spill to disk', async () => {
+    const spoolDir = tempDir('tapline-spool-');
+    const stub = await startStub();
+    const one = JSON.stringify(sample()).length;
+    const f = stubForwarder(stub, { spoolDir, maxQueueBytes: one * 10, maxBatchItems: 5, maxDelayMs: 60_000 });
+    f.start();
+    for (let i = 0; i < 30; i++) f.enqueue(sample(`mem-${i}`));
+    assert.ok(f.metrics().queued <= 10, 'memory holds at most its bound');
+    assert.ok(f.metrics().spooled >= 20, 'the rest went to disk');
+    await f.flush();
+    await until(() => stub.received.length >= 30);
+    assert.equal(new Set(stub.received).size, 30);
+    await f.stop();
+    await stub.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  test('spool full: the oldest are dropped and counted', async () => {
+    const spoolDir = tempDir('tapline-spool-');
+    const stub = await startStub();
+    stub.answer = () => ({ status: 503 });
+    const one = JSON.stringify(sample()).length + 1;
+    const f = stubForwarder(stub, { spoolDir, maxSpoolBytes: one * 3 + 10, maxBatchItems: 1, maxDelayMs: 60_000 });
+    f.start();
+    for (let i = 0; i < 5; i++) f.enqueue(sample(`full-${i}`));
+    await f.stop();
+    const m = f.metrics();
+    assert.equal(m.spoolQueued, 3);
+    assert.equal(m.dropped, 2);
+    stub.answer = () => ({ status: 200 });
+    const g = stubForwarder(stub, { spoolDir });
+    g.start();
+    await until(() => stub.received.length >= 3);
+    assert.deepEqual(stub.received.sort(), ['full-2', 'full-3', 'full-4']);
+    await g.stop();
+    await stub.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,219 @@
+// The sensor end to end: client -> sensor -> real backend, with the captures going to a real
+// Tapline. Responses must be identical to calling the backend directly.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+import { startSensor, type RunningSensor } from '../src/capture/sensor.ts';
+import { parseListen, sensorCommand, sensorOptions } from '../src/cli/sensor.ts';
+import { parseArgs } from '../src/cli/args.ts';
+import { createClient, startTestServer, tempDir, type TestServer } from './helpers.ts';
+
+const CAP = 1024;
+const BIG = 'x'.repeat(5000);
+const BINARY = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256));
+
+/** A backend with a few shapes of answer. */
+async function startBackend(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.url === '/empty') return void res.writeHead(204, { 'X-Trace': 'abc' }).end();
+      if (req.url === '/bin') return void res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(BINARY);
+      if (req.url === '/big') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end(BIG);
+      if (req.method === 'POST') return void res.writeHead(201, { 'Content-Type': req.headers['content-type'] ?? 'text/plain', 'X-Len': String(body.length) }).end(body);
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.end(JSON.stringify({ hello: 'world', url: req.url }));
+    });
+  });
+  // Upgrades: answer 101, then echo the raw bytes back.
+  server.on('upgrade', (_req, socket: net.Socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+    socket.pipe(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+}
+
+interface Raw {
+  status: number;
+  headers: string[];
+  body: Buffer;
+}
+
+function call(base: string, path: string, method = 'GET', body?: Buffer | string, headers: Record<string, string> = {}): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${path}`, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const end2end: string[] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          if (!['connection', 'keep-alive', 'date'].includes(res.rawHeaders[i]!.toLowerCase())) end2end.push(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        }
+        resolve({ status: res.statusCode!, headers: end2end, body: Buffer.concat(chunks) });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const CALLS: Array<[string, string, (Buffer | string)?, Record<string, string>?]> = [
+  ['GET', '/hello?x=1'],
+  ['POST', '/echo', JSON.stringify({ a: 1, b: [1, 2] }), { 'content-type': 'application/json' }],
+  ['POST', '/echo-big', BIG, { 'content-type': 'text/plain' }],
+  ['POST', '/upload', BINARY, { 'content-type': 'application/octet-stream' }],
+  ['GET', '/empty'],
+  ['GET', '/bin'],
+];
+
+async function stored(server: TestServer, clientId: string) {
+  await server.runner.drain();
+  const res = await server.admin(`/transactions?clientId=${encodeURIComponent(clientId)}&limit=1000`);
+  return res.body.items as Array<{ transactionId: string; method: string; uri: string; status: number | null; sourceType: string | null }>;
+}
+
+async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('sensor', () => {
+  let server: TestServer;
+  let backend: { url: string; close(): Promise<void> };
+  let client: { clientId: string; secret: string };
+  let sensor: RunningSensor;
+  const spoolDir = tempDir('tapline-sensor-spool-');
+
+  const start = (edge: string, upstream = backend.url) =>
+    startSensor({
+      host: '127.0.0.1',
+      port: 0,
+      upstream,
+      maxBodyBytes: CAP,
+      forwarder: { edge, tokenUrl: `${edge}/auth/realms/tapline/protocol/openid-connect/token`, clientId: client.clientId, clientSecret: client.secret, spoolDir, maxDelayMs: 20, retryInitialMs: 20, retryMaxMs: 200, maxAttempts: 2 },
+    });
+
+  before(async () => {
+    server = await startTestServer();
+    backend = await startBackend();
+    client = await createClient(server);
+    sensor = await start(server.url);
+  });
+  after(async () => {
+    await sensor.close();
+    await backend.close();
+    await server.destroy();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  test('responses are identical to calling the backend directly, and captures are stored', async () => {
+    for (const [method, path, body, headers] of CALLS) {
+      const direct = await call(backend.url, path, method, body, headers);
+      const proxied = await call(sensor.url, path, method, body, headers);
+      assert.equal(proxied.status, direct.status, `${method} ${path} status`);
+      assert.deepEqual(proxied.headers, direct.headers, `${method} ${path} headers`);
+      assert.ok(proxied.body.equals(direct.body), `${method} ${path} body`);
+    }
+    await sensor.forwarder.flush();
+    const items = await stored(server, client.clientId);
+    for (const [method, path] of CALLS) {
+      const hit = items.find((t) => t.method === method && t.uri === path);
+      assert.ok(hit, `${method} ${path} stored`);
+      assert.equal(hit.sourceType, 'tapline-sensor');
+    }
+    assert.equal(items.find((t) => t.uri === '/empty')?.status, 204);
+    assert.equal(items.find((t) => t.uri === '/echo')?.status, 201);
+  });
+
+  test('a body over the cap is cut and flagged; binary bodies are kept by size only', async () => {
+    const items = await stored(server, client.clientId);
+    const big = items.find((t) => t.uri === '/echo-big')!;
+    const detail = (await server.admin(`/transactions/${big.transactionId}?clientId=${encodeURIComponent(client.clientId)}`)).body;
+    for (const part of [detail.request, detail.response]) {
+      assert.equal(part.body.length, 5000);
+      assert.equal(part.body.capturedBytes, CAP);
+      assert.equal(part.body.truncated, true);
+      assert.ok(part.headers.some((h: { name: string; value: string }) => h.name === 'cq-body-truncated' && h.value === 'true'));
+    }
+    const upload = items.find((t) => t.uri === '/upload')!;
+    const uploadDetail = (await server.admin(`/transactions/${upload.transactionId}?clientId=${encodeURIComponent(client.clientId)}`)).body;
+    assert.equal(uploadDetail.request.body.length, BINARY.length, 'binary body recorded by size');
+    assert.equal(uploadDetail.request.body.capturedBytes, 0, 'and not copied');
+  });
+
+  test('upgrades are piped through to the upstream', async () => {
+    const port = Number(new URL(sensor.url).port);
+    const socket = net.connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (c: Buffer) => received.push(c));
+    socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+    await until(async () => Buffer.concat(received).includes('\r\n\r\n'));
+    socket.write('ping-123');
+    await until(async () => Buffer.concat(received).includes('ping-123'));
+    assert.match(Buffer.concat(received).toString(), /^HTTP\/1.1 101/);
+    socket.destroy();
+  });
+
+  test('upstream unreachable: 502 to the client, captured with no status', async () => {
+    const dead = await startBackend();
+    const deadUrl = dead.url;
+    await dead.close();
+    const lonely = await start(server.url, deadUrl);
+    const res = await call(lonely.url, '/nowhere');
+    assert.equal(res.status, 502);
+    await lonely.forwarder.flush();
+    await lonely.close();
+    await until(async () => (await stored(server, client.clientId)).some((t) => t.uri === '/nowhere' && t.status === null));
+  });
+
+  test('an edge outage and a sensor restart lose nothing', async () => {
+    const port = Number(new URL(server.url).port);
+    const dataDir = server.dataDir;
+    await server.close(); // the edge is down
+    for (let i = 0; i < 5; i++) assert.equal((await call(sensor.url, `/outage-${i}`)).status, 200);
+    await sensor.forwarder.flush();
+    await sensor.close(); // restart the sensor while the edge is still down
+    assert.ok(sensor.forwarder.metrics().spoolQueued >= 5, 'spooled to disk');
+    server = await startTestServer({ port }, dataDir);
+    sensor = await start(server.url);
+    await until(async () => {
+      const items = await stored(server, client.clientId);
+      return Array.from({ length: 5 }, (_, i) => `/outage-${i}`).every((uri) => items.some((t) => t.uri === uri));
+    });
+  });
+});
+
+describe('tapline sensor options', () => {
+  const parse = (argv: string[], env: Record<string, string> = {}) => sensorOptions(parseArgs(argv, sensorCommand), env, 'sensor');
+
+  test('--listen forms', () => {
+    assert.deepEqual(parseListen('0.0.0.0:8081'), { host: '0.0.0.0', port: 8081 });
+    assert.deepEqual(parseListen('[::1]:9'), { host: '::1', port: 9 });
+    assert.deepEqual(parseListen('8081'), { host: '127.0.0.1', port: 8081 });
+    assert.throws(() => parseListen('nope'));
+  });
+
+  test('flags, then TAPLINE_SENSOR_* variables; the token URL defaults from the edge', () => {
+    const o = parse(['--listen', '127.0.0.1:0', '--upstream', 'http://127.0.0.1:9000', '--edge', 'http://127.0.0.1:8080'], {
+      TAPLINE_SENSOR_CLIENT_ID: 'gw',
+      TAPLINE_SENSOR_CLIENT_SECRET: 's3',
+      TAPLINE_SENSOR_EDGE: 'http://ignored:1',
+    });
+    assert.equal(o.forwarder.edge, 'http://127.0.0.1:8080');
+    assert.equal(o.forwarder.clientId, 'gw');
+    assert.equal(o.forwarder.tokenUrl, 'http://127.0.0.1:8080/auth/realms/tapline/protocol/openid-connect/token');
+    assert.equal(o.maxBodyBytes, 32768);
+    assert.throws(() => parse(['--listen', '127.0.0.1:0']), /no upstream/);
+  });
+});
