@@ -250,3 +250,17 @@ describe('forwarder failure paths (stub edge)', () => {
     rmSync(spoolDir, { recursive: true, force: true });
   });
 });
+
+test('an idle forwarder sends a lone transaction after the batch delay, without flush()', async () => {
+  const stub = await startStub();
+  const f = stubForwarder(stub, { maxDelayMs: 50 });
+  try {
+    f.start();
+    await new Promise((r) => setTimeout(r, 100)); // the loop is asleep with nothing queued
+    f.enqueue(sample('lone-1'));
+    await until(() => stub.received.includes('lone-1'), 2000);
+  } finally {
+    await f.stop();
+    await stub.close();
+  }
+});

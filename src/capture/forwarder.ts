@@ -132,11 +132,13 @@ export class Forwarder {
   enqueue(t: EdgeTransaction): void {
     try {
       const line = JSON.stringify(t);
-      if (this.queue.length === 0) this.firstQueuedAt = Date.now();
+      const first = this.queue.length === 0;
+      if (first) this.firstQueuedAt = Date.now();
       this.queue.push(line);
       this.queueBytes += Buffer.byteLength(line);
       if (this.queueBytes > this.o.maxQueueBytes) this.spill();
-      if (this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes) this.wake();
+      // The first item wakes an idle loop so it sleeps only until the batch delay is up.
+      if (first || this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes) this.wake();
     } catch (error) {
       this.drop(1, `enqueue: ${(error as Error).message}`);
     }
