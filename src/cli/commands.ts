@@ -5,6 +5,7 @@ import { out, readVersion, type Command } from './common.ts';
 import { KEY_COMMANDS } from './keys.ts';
 import { sendCommand } from './send.ts';
 import { sensorCommand } from './sensor.ts';
+import { policyCommand } from './policy.ts';
 
 const serve: Command = {
   path: 'serve',
@@ -26,4 +27,4 @@ const version: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [serve, ...CLIENT_COMMANDS, ...APP_COMMANDS, ...KEY_COMMANDS, sendCommand, sensorCommand, version];
+export const COMMANDS: readonly Command[] = [serve, ...CLIENT_COMMANDS, ...APP_COMMANDS, ...KEY_COMMANDS, sendCommand, sensorCommand, policyCommand, version];
