@@ -80,3 +80,23 @@ export function useSession(): SessionContextValue {
   if (!value) throw new Error('useSession outside the signed-in console');
   return value;
 }
+
+/**
+ * The state of a dialog's action (save, delete): busy while it runs, its error kept in place.
+ * On success busy stays set: the dialog closes.
+ */
+export function useAction<E extends Error = Error>() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<E | null>(null);
+  const run = async (action: () => Promise<unknown> | unknown) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err as E);
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}

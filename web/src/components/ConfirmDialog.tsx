@@ -1,7 +1,8 @@
 // Asks before a destructive or irreversible action; shows the API error in place if it fails.
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Dialog } from './Dialog.tsx';
 import { ErrorMessage } from './Feedback.tsx';
+import { useAction } from '../hooks.ts';
 
 interface ConfirmDialogProps {
   title: string;
@@ -13,18 +14,8 @@ interface ConfirmDialogProps {
 }
 
 export function ConfirmDialog({ title, children, confirmLabel, danger, onConfirm, onClose }: ConfirmDialogProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (err) {
-      setError(err as Error);
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const confirm = () => run(onConfirm);
   return (
     <Dialog
       title={title}

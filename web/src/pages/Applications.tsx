@@ -11,7 +11,7 @@ import { PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
 import { formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { hostLinesProblem, parseHostLines } from '../hosts.ts';
-import { useNow, useResource, useSession } from '../hooks.ts';
+import { useAction, useNow, useResource, useSession } from '../hooks.ts';
 import { Link } from '../router.tsx';
 
 type Open = { kind: 'create' } | { kind: 'edit'; app: Application } | { kind: 'delete'; app: Application };
@@ -20,25 +20,19 @@ function ApplicationDialog({ app, onClose, onSaved }: { app?: Application; onClo
   const [name, setName] = useState(app?.name ?? '');
   const [hosts, setHosts] = useState((app?.hosts ?? []).join('\n'));
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, run } = useAction();
   const nameError = touched && !name.trim() ? 'Enter a name.' : name.length > 128 ? 'Use at most 128 characters.' : null;
   const hostsError = hostLinesProblem(hosts);
 
   const submit = async () => {
     setTouched(true);
     if (!name.trim() || name.length > 128 || hostsError) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const body = { name: name.trim(), hosts: parseHostLines(hosts) };
       if (app) await api.updateApplication(app.id, body);
       else await api.createApplication(body);
       onSaved();
-    } catch (err) {
-      setError(err as Error);
-      setBusy(false);
-    }
+    });
   };
 
   return (

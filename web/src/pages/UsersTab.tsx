@@ -10,7 +10,7 @@ import { IconAction } from '../components/IconAction.tsx';
 import { Badge } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
 import { formatDateTime, formatRelative } from '../format.ts';
-import { useNow, useResource, useSession } from '../hooks.ts';
+import { useAction, useNow, useResource, useSession } from '../hooks.ts';
 
 type Open = { kind: 'add' } | { kind: 'role'; user: UserRow } | { kind: 'password'; user: UserRow } | { kind: 'delete'; user: UserRow };
 
@@ -27,18 +27,8 @@ const roleHint = 'Admins can change settings, clients and users. Viewers can see
 
 /** A small form dialog with Cancel / Save and the API error in place. */
 function FormDialog({ title, onClose, save, children, saveLabel = 'Save' }: { title: string; onClose: () => void; save: () => Promise<void> | void; children: ReactNode; saveLabel?: string }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await save();
-    } catch (err) {
-      setError(err as Error);
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const submit = () => run(save);
   return (
     <Dialog
       title={title}

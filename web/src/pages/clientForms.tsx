@@ -7,6 +7,7 @@ import { Field } from '../components/Field.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { SecretField } from '../components/SecretField.tsx';
 import { Toggle } from '../components/Toggle.tsx';
+import { useAction } from '../hooks.ts';
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 export const MIN_LIFESPAN = 60;
@@ -33,8 +34,7 @@ export function AddClientDialog({ onClose, onCreated }: { onClose: () => void; o
   const [ingestion, setIngestion] = useState(true);
   const [lifespan, setLifespan] = useState('1800');
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, setError, run } = useAction<ApiError>();
 
   const nameError = touched || name.length > 0 ? clientNameProblem(name) : null;
   const conflict = error?.status === 409 ? error.message : null;
@@ -43,15 +43,10 @@ export function AddClientDialog({ onClose, onCreated }: { onClose: () => void; o
   const submit = async () => {
     setTouched(true);
     if (clientNameProblem(name) || lifespanError) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const { secret, ...client } = await api.createClient({ name, trafficIngestion: ingestion, tokenLifespan: Number(lifespan) });
       onCreated(client, secret);
-    } catch (err) {
-      setError(err as ApiError);
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -93,8 +88,7 @@ export function AddClientDialog({ onClose, onCreated }: { onClose: () => void; o
 export function EditClientDialog({ client, onClose, onSaved }: { client: Client; onClose: () => void; onSaved: (c: Client) => void }) {
   const [ingestion, setIngestion] = useState(client.trafficIngestion);
   const [lifespan, setLifespan] = useState(String(client.tokenLifespan));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, run } = useAction();
   const lifespanError = lifespanProblem(lifespan);
 
   const submit = async () => {
@@ -103,14 +97,7 @@ export function EditClientDialog({ client, onClose, onSaved }: { client: Client;
     if (ingestion !== client.trafficIngestion) patch.trafficIngestion = ingestion;
     if (Number(lifespan) !== client.tokenLifespan) patch.tokenLifespan = Number(lifespan);
     if (Object.keys(patch).length === 0) return onClose();
-    setBusy(true);
-    setError(null);
-    try {
-      onSaved(await api.updateClient(client.clientId, patch));
-    } catch (err) {
-      setError(err as Error);
-      setBusy(false);
-    }
+    await run(async () => onSaved(await api.updateClient(client.clientId, patch)));
   };
 
   return (
