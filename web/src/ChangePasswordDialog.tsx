@@ -1,7 +1,7 @@
 // Change the signed-in user's own password.
 import { useState } from 'react';
 import { api, type ApiError } from './api.ts';
-import { Dialog } from './components/Dialog.tsx';
+import { Dialog, SaveCancel } from './components/Dialog.tsx';
 import { ErrorMessage } from './components/Feedback.tsx';
 import { Field } from './components/Field.tsx';
 
@@ -52,12 +52,7 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
       onClose={onClose}
       onSubmit={submit}
       size="small"
-      footer={
-        <>
-          <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button button-primary" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
-        </>
-      }
+      footer={<SaveCancel busy={busy} onCancel={onClose} />}
     >
       <Field label="Current password">
         <input className="input" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />

@@ -52,3 +52,13 @@ export function Dialog({ title, onClose, children, footer, onSubmit, size = 'med
     </Layer>
   );
 }
+
+/** The usual footer of a form dialog: Cancel, and a submit button that shows it is saving. */
+export function SaveCancel({ busy, onCancel, label = 'Save', disabled = false }: { busy: boolean; onCancel: () => void; label?: string; disabled?: boolean }) {
+  return (
+    <>
+      <button type="button" className="button button-secondary" onClick={onCancel}>Cancel</button>
+      <button type="submit" className="button button-primary" disabled={busy || disabled}>{busy ? 'Saving…' : label}</button>
+    </>
+  );
+}

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { api, type Application, type ApplicationTraffic } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
-import { Dialog } from '../components/Dialog.tsx';
+import { Dialog, SaveCancel } from '../components/Dialog.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';
@@ -41,12 +41,7 @@ function ApplicationDialog({ app, onClose, onSaved }: { app?: Application; onClo
       description="Transactions of these hosts belong to this application and leave Unknown Traffic."
       onClose={onClose}
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button button-primary" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
-        </>
-      }
+      footer={<SaveCancel busy={busy} onCancel={onClose} />}
     >
       <Field label="Name" error={nameError}>
         <input className="input" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} onBlur={() => setTouched(true)} />

@@ -1,7 +1,7 @@
 // Adds a host of Unknown Traffic to a new or an existing application.
 import { useEffect, useId, useState } from 'react';
 import { api, type Application } from '../api.ts';
-import { Dialog } from '../components/Dialog.tsx';
+import { Dialog, SaveCancel } from '../components/Dialog.tsx';
 import { ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Field } from '../components/Field.tsx';
 import { HOST_PATTERN, hostMatches } from '../hosts.ts';
@@ -74,12 +74,7 @@ export function OnboardHostDialog({ host, onClose, onDone }: { host: string; onC
       description={<>Add <strong className="mono">{host}</strong> to an application. Its transactions then leave Unknown Traffic.</>}
       onClose={onClose}
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button button-primary" disabled={busy || apps === null}>{busy ? 'Saving…' : 'Save'}</button>
-        </>
-      }
+      footer={<SaveCancel busy={busy} onCancel={onClose} disabled={apps === null} />}
     >
       {apps === null && !loadError ? (
         <Spinner label="Loading applications…" />

@@ -2,7 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, type Role, type UserRow } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
-import { Dialog } from '../components/Dialog.tsx';
+import { Dialog, SaveCancel } from '../components/Dialog.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Field } from '../components/Field.tsx';
 import { Icon } from '../components/Icon.tsx';
@@ -35,12 +35,7 @@ function FormDialog({ title, onClose, save, children, saveLabel = 'Save' }: { ti
       onClose={onClose}
       onSubmit={submit}
       size="small"
-      footer={
-        <>
-          <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button button-primary" disabled={busy}>{busy ? 'Saving…' : saveLabel}</button>
-        </>
-      }
+      footer={<SaveCancel busy={busy} onCancel={onClose} label={saveLabel} />}
     >
       {children}
       <ErrorMessage error={error} />

@@ -1,7 +1,7 @@
 // Dialogs of the Clients tab: add, edit, and the one-time display of a secret.
 import { useState } from 'react';
 import { api, ApiError, type Client } from '../api.ts';
-import { Dialog } from '../components/Dialog.tsx';
+import { Dialog, SaveCancel } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/Feedback.tsx';
 import { Field } from '../components/Field.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
@@ -55,12 +55,7 @@ export function AddClientDialog({ onClose, onCreated }: { onClose: () => void; o
       description="A client is the credential a gateway, sensor or script uses to get tokens and send API traffic to Tapline."
       onClose={onClose}
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button button-primary" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
-        </>
-      }
+      footer={<SaveCancel busy={busy} onCancel={onClose} />}
     >
       <Field label="Client Name" hint="1 to 64 letters, digits, “.”, “_” or “-”. It is also the client id." error={nameError ?? conflict}>
         <input
@@ -105,12 +100,7 @@ export function EditClientDialog({ client, onClose, onSaved }: { client: Client;
       title={`Edit client ${client.name}`}
       onClose={onClose}
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="button button-secondary" onClick={onClose}>Cancel</button>
-          <button type="submit" className="button button-primary" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
-        </>
-      }
+      footer={<SaveCancel busy={busy} onCancel={onClose} />}
     >
       <Toggle
         label="Traffic Ingestion"
