@@ -136,6 +136,25 @@ describe('sensor', () => {
     assert.equal(items.find((t) => t.uri === '/echo')?.status, 201);
   });
 
+  test('with capture off it is a plain proxy: identical responses, nothing queued', async () => {
+    const plain = await startSensor({
+      host: '127.0.0.1', port: 0, upstream: backend.url, maxBodyBytes: CAP, capture: false,
+      forwarder: { edge: server.url, tokenUrl: `${server.url}/auth/realms/tapline/protocol/openid-connect/token`, clientId: client.clientId, clientSecret: client.secret },
+    });
+    try {
+      for (const [method, path, body, headers] of CALLS) {
+        const direct = await call(backend.url, path, method, body, headers);
+        const proxied = await call(plain.url, path, method, body, headers);
+        assert.equal(proxied.status, direct.status);
+        assert.ok(proxied.body.equals(direct.body));
+      }
+      const m = plain.forwarder.metrics();
+      assert.equal(m.queued + m.sent + m.spooled, 0);
+    } finally {
+      await plain.close();
+    }
+  });
+
   test('a body over the cap is cut and flagged; binary bodies are kept by size only', async () => {
     const items = await stored(server, client.clientId);
     const big = items.find((t) => t.uri === '/echo-big')!;

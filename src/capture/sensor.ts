@@ -20,6 +20,8 @@ export interface SensorOptions {
   maxBodyBytes: number;
   forwarder: ForwarderOptions;
   version?: string;
+  /** false: a plain proxy, nothing captured (the baseline of bench/sensor). Default true. */
+  capture?: boolean;
 }
 
 export interface RunningSensor {
@@ -106,7 +108,7 @@ const plainIp = (address: string | undefined) => (address ?? '').replace(/^::fff
 interface Exchange {
   req: http.IncomingMessage;
   started: number;
-  reqTap: BodyTap;
+  reqTap: BodyTap | null;
   upstream: http.IncomingMessage | null;
   resTap: BodyTap | null;
 }
@@ -115,7 +117,7 @@ function buildTransaction(x: Exchange, version: string): EdgeTransaction {
   const { req } = x;
   const socket = req.socket;
   const clientIp = plainIp(socket.remoteAddress);
-  const reqBody = x.reqTap.toEdge();
+  const reqBody = x.reqTap?.toEdge();
   const resBody = x.resTap?.toEdge();
   return {
     timestamp: (x.started / 1000).toFixed(3),
@@ -134,7 +136,7 @@ function buildTransaction(x: Exchange, version: string): EdgeTransaction {
         'server-ip': plainIp(socket.localAddress),
         'server-port': socket.localPort ?? 0,
       },
-      headers: edgeHeaders(req.rawHeaders, x.reqTap.truncated),
+      headers: edgeHeaders(req.rawHeaders, x.reqTap?.truncated ?? false),
       ...(reqBody && { body: reqBody }),
     },
     response: {
@@ -163,10 +165,11 @@ export async function startSensor(options: SensorOptions): Promise<RunningSensor
     }
   };
 
+  const capturing = options.capture !== false;
   const server = http.createServer((req, res) => {
     res.sendDate = false; // the upstream's Date (or none) passes through unchanged
-    const x: Exchange = { req, started: Date.now(), reqTap: guardedTap(req, options.maxBodyBytes, req.headers), upstream: null, resTap: null };
-    let captured = false;
+    const x: Exchange = { req, started: Date.now(), reqTap: capturing ? guardedTap(req, options.maxBodyBytes, req.headers) : null, upstream: null, resTap: null };
+    let captured = !capturing;
     const once = () => {
       if (!captured) {
         captured = true;
@@ -184,7 +187,7 @@ export async function startSensor(options: SensorOptions): Promise<RunningSensor
     });
     proxied.on('response', (up) => {
       x.upstream = up;
-      x.resTap = guardedTap(up, options.maxBodyBytes, up.headers);
+      if (capturing) x.resTap = guardedTap(up, options.maxBodyBytes, up.headers);
       res.writeHead(up.statusCode ?? 502, up.statusMessage, endToEnd(up.rawHeaders) as unknown as http.OutgoingHttpHeaders);
       up.pipe(res);
       up.on('error', () => res.destroy());

@@ -5,7 +5,7 @@ import { parseBaseUrl, UsageError, type ParsedArgs } from './args.ts';
 import { out, readVersion, type Command, type Env } from './common.ts';
 import type { SensorOptions } from '../capture/sensor.ts';
 
-const SETTINGS = ['listen', 'upstream', 'edge', 'token-url', 'client-id', 'client-secret', 'max-body-bytes', 'spool'] as const;
+const SETTINGS = ['listen', 'upstream', 'edge', 'token-url', 'client-id', 'client-secret', 'max-body-bytes', 'spool', 'capture'] as const;
 type Setting = (typeof SETTINGS)[number];
 
 const envName = (s: Setting) => `TAPLINE_SENSOR_${s.toUpperCase().replace(/-/g, '_')}`;
@@ -45,12 +45,15 @@ export function sensorOptions(args: ParsedArgs, env: Env, command: string): Sens
   const listen = parseListen(need('listen'), command);
   const upstream = parseBaseUrl(need('upstream'), '--upstream', command);
   const edge = parseBaseUrl(need('edge'), '--edge', command);
+  const capture = get('capture') ?? 'on';
+  if (capture !== 'on' && capture !== 'off') throw new UsageError('--capture must be "on" or "off"', command);
   const maxBody = Number(get('max-body-bytes') ?? 32768);
   if (!Number.isInteger(maxBody) || maxBody < 0) throw new UsageError('--max-body-bytes must be a whole number >= 0', command);
   return {
     ...listen,
     upstream,
     maxBodyBytes: maxBody,
+    capture: capture === 'on',
     version: readVersion(),
     forwarder: {
       edge,
@@ -80,6 +83,7 @@ export const sensorCommand: Command = {
     { name: 'client-secret', kind: 'string', value: 'SECRET', help: 'its secret (prefer TAPLINE_SENSOR_CLIENT_SECRET: flags show up in `ps`)' },
     { name: 'max-body-bytes', kind: 'integer', value: 'N', min: 0, help: 'bytes of each body to capture (default 32768)' },
     { name: 'spool', kind: 'string', value: 'DIR', help: 'disk spool for what the edge cannot take yet' },
+    { name: 'capture', kind: 'string', value: 'on|off', help: 'off: proxy only, capture nothing (a baseline for measurements; default on)' },
     { name: 'config', kind: 'string', value: 'FILE', help: 'a JSON file with the settings above' },
   ],
   async run({ args, env, command }) {
