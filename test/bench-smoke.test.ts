@@ -1,4 +1,4 @@
-// Smoke test of the ingest bench (bench/ingest/run.ts): a very short run must complete, find
+// Smoke tests of the benches (bench/ingest, bench/sensor): a very short run must complete, find
 // Tapline's accepted count consistent with wrk's, and print the ratio line. It measures nothing:
 // timed assertions in tests are bugs (DESIGN.md); the numbers come from `npm run bench:ingest`.
 import { test } from 'node:test';
@@ -30,6 +30,29 @@ test('the ingest bench runs end to end and reports a ratio', { skip: wrkMissing,
     assert.match(out, /single-transaction ratio \(Tapline \/ bare req\/s, medians\): \d+\.\d+/);
     assert.match(out, /sanity: .* -> OK/);
     assert.equal(readdirSync(results).filter((f) => /^ingest-.*\.json$/.test(f)).length, 1, 'one results file written');
+  } finally {
+    rmSync(results, { recursive: true, force: true });
+  }
+});
+
+test('the sensor bench runs end to end and reports a ratio', { skip: wrkMissing, timeout: 60_000 }, async () => {
+  const results = mkdtempSync(join(tmpdir(), 'tapline-bench-smoke-'));
+  try {
+    const child = spawn(process.execPath, ['bench/sensor/run.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_DURATION: '1', BENCH_ROUNDS: '1', BENCH_WARMUP: '0', BENCH_RESULTS_DIR: results },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const killer = setTimeout(() => process.kill(child.pid!, 'SIGTERM'), 50_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(killer);
+    assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
+    assert.match(out, /capture on \/ off req\/s ratio: \d+\.\d+/);
+    assert.match(out, /sanity: .* -> OK/);
+    assert.equal(readdirSync(results).filter((f) => /^sensor-.*\.json$/.test(f)).length, 1, 'one results file written');
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
