@@ -12,12 +12,13 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
 const wrkMissing = probe.error ? 'wrk is not installed (apt-get install wrk); the ingest bench needs it' : false;
 
-test('the ingest bench runs end to end and reports a ratio', { skip: wrkMissing, timeout: 60_000 }, async () => {
+/** Runs a bench script briefly with its results in a temporary directory; returns its output and results. */
+async function runBench(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string; files: string[] }> {
   const results = mkdtempSync(join(tmpdir(), 'tapline-bench-smoke-'));
   try {
-    const child = spawn(process.execPath, ['bench/ingest/run.ts'], {
+    const child = spawn(process.execPath, [script], {
       cwd: ROOT,
-      env: { ...process.env, BENCH_DURATION: '1', BENCH_ROUNDS: '1', BENCH_WARMUP: '0', BENCH_BATCH: '20', BENCH_RESULTS_DIR: results },
+      env: { ...process.env, BENCH_DURATION: '1', BENCH_ROUNDS: '1', BENCH_WARMUP: '0', BENCH_RESULTS_DIR: results, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -26,34 +27,24 @@ test('the ingest bench runs end to end and reports a ratio', { skip: wrkMissing,
     const killer = setTimeout(() => process.kill(child.pid!, 'SIGTERM'), 50_000);
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     clearTimeout(killer);
-    assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
-    assert.match(out, /single-transaction ratio \(Tapline \/ bare req\/s, medians\): \d+\.\d+/);
-    assert.match(out, /sanity: .* -> OK/);
-    assert.equal(readdirSync(results).filter((f) => /^ingest-.*\.json$/.test(f)).length, 1, 'one results file written');
+    return { code, out, files: readdirSync(results) };
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
+}
+
+test('the ingest bench runs end to end and reports a ratio', { skip: wrkMissing, timeout: 60_000 }, async () => {
+  const { code, out, files } = await runBench('bench/ingest/run.ts', { BENCH_BATCH: '20' });
+  assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
+  assert.match(out, /single-transaction ratio \(Tapline \/ bare req\/s, medians\): \d+\.\d+/);
+  assert.match(out, /sanity: .* -> OK/);
+  assert.equal(files.filter((f) => /^ingest-.*\.json$/.test(f)).length, 1, 'one results file written');
 });
 
 test('the sensor bench runs end to end and reports a ratio', { skip: wrkMissing, timeout: 60_000 }, async () => {
-  const results = mkdtempSync(join(tmpdir(), 'tapline-bench-smoke-'));
-  try {
-    const child = spawn(process.execPath, ['bench/sensor/run.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, BENCH_DURATION: '1', BENCH_ROUNDS: '1', BENCH_WARMUP: '0', BENCH_RESULTS_DIR: results },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const killer = setTimeout(() => process.kill(child.pid!, 'SIGTERM'), 50_000);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    clearTimeout(killer);
-    assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
-    assert.match(out, /capture on \/ off req\/s ratio: \d+\.\d+/);
-    assert.match(out, /sanity: .* -> OK/);
-    assert.equal(readdirSync(results).filter((f) => /^sensor-.*\.json$/.test(f)).length, 1, 'one results file written');
-  } finally {
-    rmSync(results, { recursive: true, force: true });
-  }
+  const { code, out, files } = await runBench('bench/sensor/run.ts', {});
+  assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
+  assert.match(out, /capture on \/ off req\/s ratio: \d+\.\d+/);
+  assert.match(out, /sanity: .* -> OK/);
+  assert.equal(files.filter((f) => /^sensor-.*\.json$/.test(f)).length, 1, 'one results file written');
 });
