@@ -3,6 +3,7 @@
 // and serving the web console.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { lintApimPolicy } from '../src/capture/apim-lint.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -618,6 +619,20 @@ describe('console insights', () => {
     assert.equal(((await discovery.json()) as { token_endpoint: string }).token_endpoint, i.tokenEndpoint);
     const jwks = await fetch(i.jwksUri);
     assert.equal(jwks.status, 200);
+  });
+
+  test('integrations: the APIM capture policy downloads as XML that lints clean; bad options are 400', async () => {
+    const res = await fetch(`${server.url}/api/v1/integrations/apim-policy?samplePercent=50`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/xml/);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="tapline-apim-policy\.xml"/);
+    const xml = await res.text();
+    for (const name of ['ceq-client-id', 'ceq-client-secret', 'ceq-token-endpoint', 'ceq-ingress-endpoint', 'ceq-token-acquisition-timeout']) {
+      assert.ok(xml.includes(`{{${name}}}`), name);
+    }
+    assert.deepEqual(lintApimPolicy(xml), []);
+    assert.equal((await server.admin('/integrations')).body.apimPolicyAvailable, true);
+    assert.equal((await server.admin('/integrations/apim-policy?samplePercent=0')).status, 400);
   });
 
   test('a viewer session reads the insights', async () => {

@@ -22,6 +22,7 @@ import { installAccess } from '../console/access.ts';
 import { sessionRoutes } from '../console/session-routes.ts';
 import { insightsRoutes } from '../console/insights-routes.ts';
 import { webConsole } from '../console/web.ts';
+import { generateApimPolicy } from '../capture/apim-policy.ts';
 import { UserService } from '../console/users.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -168,6 +169,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await api.register(sessionRoutes, { store, users, secureCookies: (o.publicUrl ?? '').startsWith('https:') });
     await api.register(insightsRoutes, {
       store,
+      apimPolicy: (options) => generateApimPolicy({ ...options, version: VERSION }),
       realm: o.realm,
       issuer: () => tokens.issuer,
       system: () => ({

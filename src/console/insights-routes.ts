@@ -15,8 +15,17 @@ export interface SystemNumbers {
   logPendingBytes: number;
 }
 
+/** Options of the APIM capture policy download (the generator lives in capture/; the server passes it in). */
+export interface PolicyRequest {
+  scope?: 'all-apis' | 'api';
+  maxBodyBytes?: number;
+  samplePercent?: number;
+}
+
 export interface InsightsOptions {
   store: Store;
+  /** Writes the Azure API Management capture policy; throws on bad options. */
+  apimPolicy: (options: PolicyRequest) => string;
   system: () => SystemNumbers;
   /** `{public base}/auth/realms/{realm}` */
   issuer: () => string;
@@ -125,7 +134,31 @@ export async function insightsRoutes(app: FastifyInstance, opts: InsightsOptions
       batchEndpoint: `${base}/api-transactions`,
       jwksUri: `${issuer}/protocol/openid-connect/certs`,
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
-      apimPolicyAvailable: false,
+      apimPolicyAvailable: true,
     };
+  });
+
+  app.get('/integrations/apim-policy', {
+    schema: {
+      tags: ['integrations'],
+      summary: 'The Azure API Management capture policy (raw XML), as `tapline policy apim` writes it',
+      querystring: Type.Object({
+        scope: Type.Optional(Type.Union([Type.Literal('all-apis'), Type.Literal('api')], { default: 'all-apis' })),
+        maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: 4 * 1024 * 1024, default: 32768 })),
+        samplePercent: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
+      }),
+      response: { 400: ErrorBody },
+    },
+  }, async (req, reply) => {
+    let xml: string;
+    try {
+      xml = opts.apimPolicy(req.query as PolicyRequest);
+    } catch (err) {
+      throw new ApiError(400, 'invalid_request', (err as Error).message);
+    }
+    return reply
+      .type('application/xml; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="tapline-apim-policy.xml"')
+      .send(xml);
   });
 }

@@ -74,12 +74,18 @@ function ApimCard({ info, client }: { info: IntegrationsData; client: Client | u
         </table>
       </div>
       <div className="card-footer">
-        <button type="button" className="button button-secondary" disabled={!info.apimPolicyAvailable} aria-describedby="apim-policy-note">
-          Download policy
-        </button>
+        {info.apimPolicyAvailable ? (
+          <a className="button button-secondary" href="/api/v1/integrations/apim-policy" download="tapline-apim-policy.xml" aria-describedby="apim-policy-note">
+            Download policy
+          </a>
+        ) : (
+          <button type="button" className="button button-secondary" disabled aria-describedby="apim-policy-note">
+            Download policy
+          </button>
+        )}
         <p id="apim-policy-note" className="muted">
           {info.apimPolicyAvailable
-            ? 'The policy XML uses the named values above.'
+            ? 'The capture-and-forward policy for all APIs (APIM raw XML format). It reads the named values above; `tapline policy apim --help` has the options.'
             : 'The capture policy download arrives with Tapline’s capture feature. Until then, use these named values with the capture policy you already run.'}
         </p>
       </div>
