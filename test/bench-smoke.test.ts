@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-const wrkMissing = probe.error ? 'wrk is not installed (apt-get install wrk); the ingest bench needs it' : false;
+const wrkMissing = probe.error ? 'wrk is not installed (apt-get install wrk); the benches need it' : false;
 
 /** Runs a bench script briefly with its results in a temporary directory; returns its output and results. */
 async function runBench(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string; files: string[] }> {

@@ -235,4 +235,12 @@ describe('tapline sensor options', () => {
     assert.equal(o.maxBodyBytes, 32768);
     assert.throws(() => parse(['--listen', '127.0.0.1:0']), /no upstream/);
   });
+
+  test('--capture on|off, default on', () => {
+    const base = ['--listen', '0', '--upstream', 'http://127.0.0.1:9000', '--edge', 'http://127.0.0.1:8080', '--client-id', 'gw', '--client-secret', 's'];
+    assert.equal(parse(base).capture, true);
+    assert.equal(parse([...base, '--capture', 'off']).capture, false);
+    assert.equal(parse(base, { TAPLINE_SENSOR_CAPTURE: 'off' }).capture, false);
+    assert.throws(() => parse([...base, '--capture', 'maybe']), /--capture must be "on" or "off"/);
+  });
 });

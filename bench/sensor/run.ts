@@ -1,164 +1,386 @@
-// Sensor bench (see bench/README.md): wrk calls an API through `tapline sensor` with capture on,
-// and, in the same run, through the same sensor build with --capture off (a plain proxy).
-// Reports the req/s ratio on/off (goal at least 0.9) and the p99 latency capture adds.
+// Sensor bench (see bench/README.md): wrk calls an API (backend.ts, a ~1 KB JSON answer) through
+// `tapline sensor` with capture on, and, in the same run and alternating with it, through the same
+// sensor build with --capture off (a plain proxy). Two workloads: GET, and POST with a ~1 KB JSON
+// body. Reports the req/s ratio on/off (goal at least 0.9) and the p99 latency capture adds.
+// The capturing sensor forwards to a real Tapline (`tapline serve` child, durable log).
 //
-//   node bench/sensor/run.ts [--duration 10] [--rounds 2] [--warmup 2] [--connections 50]
-//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_RESULTS_DIR
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//   node bench/sensor/run.ts [--duration 10] [--rounds 2] [--warmup 2] [--connections 50] [--timeout 30]
+//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TIMEOUT,
+//        BENCH_ONLY=get|post (one workload only), BENCH_RESULTS_DIR (default bench/results),
+//        BENCH_CPU_PROF=<dir> (run the capturing sensor under --cpu-prof; see ../ingest/profile-summary.ts)
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const HERE = new URL('.', import.meta.url).pathname;
+const ADMIN_TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 
+// ---- configuration: flags > environment > defaults
 function setting(name: string, env: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const raw = i > 0 ? process.argv[i + 1] : process.env[env];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} / ${env} must be a number >= 0`);
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`bench: --${name} / ${env} must be a number >= 0 (got "${raw}")`);
+    process.exit(1);
+  }
   return n;
 }
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
 const WARMUP = setting('warmup', 'BENCH_WARMUP', 2);
 const CONNECTIONS = Math.max(1, Math.round(setting('connections', 'BENCH_CONNECTIONS', 50)));
-const ADMIN_TOKEN = `bench-${randomBytes(8).toString('hex')}`;
+const TIMEOUT = setting('timeout', 'BENCH_TIMEOUT', 30);
+const CPU_PROF = process.env.BENCH_CPU_PROF || null;
+const ONLY = process.env.BENCH_ONLY || null;
+if (ONLY !== null && ONLY !== 'get' && ONLY !== 'post') {
+  console.error(`bench: BENCH_ONLY must be "get" or "post" (got "${ONLY}")`);
+  process.exit(1);
+}
+const DRAIN_TIMEOUT_MS = 120_000;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+// ---- child processes (stopped by PID only)
 interface Child {
+  name: string;
   proc: ChildProcess;
   url: string;
+  exited: Promise<void>;
 }
-const children: ChildProcess[] = [];
+const children: Child[] = [];
 
-/** Starts a child and waits for the "listening on <url>" line it prints. */
-function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Child> {
+async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Child> {
   const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening on" from ${args.join(' ')}:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening on (http:\/\/[^\s,]+)/i.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1]! });
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}):\n${output}`)));
-  });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = /listening on (http:\/\/[^\s,]+)/.exec(out);
+    if (m) {
+      const child = { name, proc, url: m[1]!, exited };
+      children.push(child);
+      return child;
+    }
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}):\n${out}`);
+    if (Date.now() > deadline) {
+      process.kill(proc.pid!, 'SIGKILL');
+      throw new Error(`${name} did not start within 30 s:\n${out}`);
+    }
+    await sleep(25);
+  }
 }
 
+async function stopChild(child: Child): Promise<void> {
+  const { proc } = child;
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  process.kill(proc.pid!, 'SIGTERM');
+  const late = await Promise.race([child.exited.then(() => false), sleep(10_000).then(() => true)]);
+  if (late && proc.exitCode === null && proc.signalCode === null) {
+    process.kill(proc.pid!, 'SIGKILL');
+    await child.exited;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (null elsewhere). */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+// ---- Tapline
+async function admin(url: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function metrics(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+const metricValue = (text: string, name: string, labels = '') => {
+  const m = new RegExp(`^${name}${labels.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+};
+
+/**
+ * Waits until Tapline has accepted at least `expected` transactions (the capturing sensor's
+ * forwarder has flushed) and has nothing left to do (analysis caught up, log durable), so no run
+ * is measured while the previous one is still being forwarded or ingested. Returns the wait in ms.
+ */
+async function waitDrained(url: string, expected: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const text = await metrics(url);
+    const accepted = metricValue(text, 'tapline_ingest_transactions_total', '{outcome="accepted"}');
+    const lag = metricValue(text, 'tapline_analysis_lag');
+    const pending = metricValue(text, 'tapline_log_pending_bytes');
+    if (accepted >= expected && lag === 0 && pending === 0) return Date.now() - start;
+    if (Date.now() - start > DRAIN_TIMEOUT_MS) {
+      throw new Error(`after ${DRAIN_TIMEOUT_MS / 1000} s Tapline has accepted ${accepted} of ${expected} captures (analysis lag ${lag})`);
+    }
+    await sleep(100);
+  }
+}
+
+// ---- wrk
 interface WrkResult {
+  capture: 'on' | 'off';
+  workload: string;
   reqPerSec: number;
   p50Ms: number;
   p99Ms: number;
   requests: number;
   non2xx: number;
+  socketErrors: number;
+  /** CPU of the sensor under load during the run (100 = one core). */
+  sensorCpuPercent: number | null;
+  /** CPU of the backend, and of Tapline (ingesting the captures), meanwhile. */
+  backendCpuPercent: number | null;
+  taplineCpuPercent: number | null;
 }
 
 function toMs(value: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
   if (!m) return NaN;
   const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-function wrk(url: string, seconds: number): Promise<WrkResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `${url}/v1/orders/ord_7d2f9c?expand=items`]);
-    let out = '';
-    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    proc.on('error', reject);
-    proc.on('exit', () => {
-      const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
-      resolve({
-        reqPerSec: num(/Requests\/sec:\s+([\d.]+)/),
-        p50Ms: toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-        p99Ms: toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-        requests: num(/(\d+) requests in/),
-        non2xx: num(/Non-2xx or 3xx responses: (\d+)/) || 0,
-      });
-    });
+async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Child; tapline: Child }, workload: Workload, seconds: number): Promise<WrkResult> {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', `${TIMEOUT}s`, '--latency', '-s', join(HERE, 'post.lua'), `${sensor.url}${workload.path}`, '--', workload.bodyFile ?? ''];
+  const proc = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const pids = [sensor.proc.pid!, others.backend.proc.pid!, others.tapline.proc.pid!];
+  const before = pids.map(cpuSeconds);
+  const started = process.hrtime.bigint();
+  const killer = setTimeout(() => process.kill(proc.pid!, 'SIGKILL'), (seconds + TIMEOUT + 60) * 1000);
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+  clearTimeout(killer);
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const after = pids.map(cpuSeconds);
+  if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
+  const pct = (i: number) => (before[i] === null || after[i] === null ? null : Math.round(((after[i]! - before[i]!) / wall) * 100));
+
+  const reqPerSec = Number(/^Requests\/sec:\s+([\d.]+)/m.exec(out)?.[1]);
+  const p50Ms = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const p99Ms = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const json = /^WRK_JSON (.*)$/m.exec(out)?.[1];
+  if (!Number.isFinite(reqPerSec) || !Number.isFinite(p50Ms) || !Number.isFinite(p99Ms) || !json) throw new Error(`cannot read wrk's output:\n${out}`);
+  const detail = JSON.parse(json) as { requests: number; errors: { connect: number; read: number; write: number; timeout: number } };
+  const e = detail.errors;
+  return {
+    capture,
+    workload: workload.name,
+    reqPerSec,
+    p50Ms,
+    p99Ms,
+    requests: detail.requests,
+    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+    socketErrors: e.connect + e.read + e.write + e.timeout,
+    sensorCpuPercent: pct(0),
+    backendCpuPercent: pct(1),
+    taplineCpuPercent: pct(2),
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const medianOrNull = (xs: Array<number | null>) => (xs.every((x) => x !== null) && xs.length > 0 ? median(xs as number[]) : null);
+
+function hasWrk(): boolean {
+  const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  return !r.error && /wrk/i.test(`${r.stdout}${r.stderr}`);
+}
+
+// ---- the workloads
+interface Workload {
+  name: string;
+  path: string;
+  bodyFile: string | null;
+}
+
+/** A ~1 KB JSON request body, as a client creating an order would send. */
+function orderBody(): string {
+  return JSON.stringify({
+    customerId: 'cus_1842',
+    currency: 'EUR',
+    items: Array.from({ length: 6 }, (_, i) => ({ sku: `SKU-${2000 + i}`, name: `Item number ${i}`, quantity: (i % 3) + 1, unitPrice: 9.9 + i })),
+    shipping: { method: 'express', address: { street: '12 Rue de la Paix', city: 'Paris', postcode: '75002', country: 'FR' } },
+    contact: { email: 'ada@example.com', phone: '+33 1 23 45 67 89' },
+    notes: 'Leave the parcel with the concierge if nobody answers. '.repeat(4),
+    couponCode: null,
   });
 }
 
-async function admin(base: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return res.json() as Promise<any>;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
-async function main() {
+// ---- main
+async function main(): Promise<number> {
+  if (!hasWrk()) {
+    console.error('bench: wrk is not installed (apt-get install wrk, or build it from https://github.com/wg/wrk)');
+    return 1;
+  }
   const work = mkdtempSync(join(tmpdir(), 'tapline-bench-sensor-'));
+  const stopAll = async () => {
+    for (const c of children.splice(0).reverse()) await stopChild(c);
+  };
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    const tapline = await start(['bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error'], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
-    const backend = await start([join(HERE, 'backend.ts'), '0']);
+    const tapline = await startChild('tapline', ['bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error', '--max-lag', '0'],
+      { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
+    const backend = await startChild('backend', [join(HERE, 'backend.ts'), '0']);
+    for (let i = 0; (await fetch(`${tapline.url}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
+      if (i > 400) throw new Error('Tapline never became ready');
+      await sleep(25);
+    }
     const client = await admin(tapline.url, '/clients', { name: 'bench-sensor' });
-    const sensorArgs = (capture: string) => [
+    const clientId: string = client.clientId;
+    const sensorArgs = (capture: 'on' | 'off') => [
+      ...(capture === 'on' && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
       'bin/tapline.js', 'sensor', '--listen', '127.0.0.1:0', '--upstream', backend.url, '--edge', tapline.url,
-      '--client-id', 'bench-sensor', '--capture', capture, '--spool', join(work, `spool-${capture}`),
+      '--client-id', clientId, '--capture', capture, '--spool', join(work, `spool-${capture}`),
     ];
+    // The secret goes through the environment, as the sensor's help recommends.
     const env = { ...process.env, TAPLINE_SENSOR_CLIENT_SECRET: client.secret as string };
-    const on = await start(sensorArgs('on'), env);
-    const off = await start(sensorArgs('off'), env);
-    console.log(`# Sensor bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, ${DURATION} s runs, ${ROUNDS} round(s)`);
-    if (WARMUP > 0) {
-      await wrk(off.url, WARMUP);
-      await wrk(on.url, WARMUP);
-    }
-    const runs: Record<'on' | 'off', WrkResult[]> = { on: [], off: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const [name, sensor] of [['off', off], ['on', on]] as const) {
-        await sleep(1000); // let the capturing sensor's forwarder drain between runs
-        const result = await wrk(sensor.url, DURATION);
-        runs[name].push(result);
-        console.log(`  capture ${name.padEnd(3)} ${result.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  non-2xx ${result.non2xx}`);
-      }
-    }
-    const m = (name: 'on' | 'off', key: keyof WrkResult) => median(runs[name].map((x) => x[key]));
-    const ratio = m('on', 'reqPerSec') / m('off', 'reqPerSec');
-    const addedP99 = m('on', 'p99Ms') - m('off', 'p99Ms');
+    const sensors = { off: await startChild('sensor (capture off)', sensorArgs('off'), env), on: await startChild('sensor (capture on)', sensorArgs('on'), env) };
 
-    // Sanity: what wrk completed through the capturing sensor reached Tapline.
-    const completed = runs.on.reduce((n, x) => n + x.requests, 0);
-    let accepted = 0;
-    for (let i = 0; i < 100; i++) {
-      await sleep(200);
-      const report = await admin(tapline.url, '/diagnostics/ingestion');
-      accepted = report.items.filter((x: any) => x.clientId === 'bench-sensor').reduce((n: number, x: any) => n + x.accepted, 0);
-      if (accepted >= completed) break;
+    const bodyFile = join(work, 'order.json');
+    const body = orderBody();
+    writeFileSync(bodyFile, body);
+    const responseBytes = (await (await fetch(`${backend.url}/v1/orders/ord_7d2f9c`)).arrayBuffer()).byteLength;
+    const workloads: Workload[] = [
+      ...(ONLY !== 'post' ? [{ name: 'GET', path: '/v1/orders/ord_7d2f9c?expand=items', bodyFile: null }] : []),
+      ...(ONLY !== 'get' ? [{ name: 'POST', path: '/v1/orders', bodyFile }] : []),
+    ];
+
+    console.log(`# Sensor bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
+    console.log(`wrk -t1 -c${CONNECTIONS} --latency --timeout ${TIMEOUT}s, ${DURATION} s per run, ${ROUNDS} round(s) of capture off + on, ${WARMUP} s warm-up; ` +
+      `response ${responseBytes} bytes, POST body ${Buffer.byteLength(body)} bytes`);
+    console.log(`backend ${backend.url}; sensors: capture off ${sensors.off.url}, capture on ${sensors.on.url} -> Tapline ${tapline.url} (durable log)\n`);
+
+    /** Calls wrk completed through the capturing sensor (warm-ups included): each is a capture. */
+    let throughOn = 0;
+    let onRuns = 0;
+    const drainMs: number[] = [];
+    const run = async (capture: 'on' | 'off', workload: Workload, seconds: number, counted: boolean) => {
+      await waitDrained(tapline.url, throughOn); // no run while Tapline still ingests an earlier one
+      const r = await wrk(capture, sensors[capture], { backend, tapline }, workload, seconds);
+      if (capture === 'on') {
+        throughOn += r.requests;
+        onRuns++;
+        const ms = await waitDrained(tapline.url, throughOn);
+        if (counted) drainMs.push(ms);
+      }
+      console.log(`  ${workload.name.padEnd(4)} capture ${capture.padEnd(3)} ${r.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
+        `  non-2xx ${r.non2xx}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}` +
+        `  CPU (100% = a core): sensor ${r.sensorCpuPercent ?? '?'}%, backend ${r.backendCpuPercent ?? '?'}%, Tapline ${r.taplineCpuPercent ?? '?'}%${counted ? '' : ' (warm-up)'}`);
+      return r;
+    };
+
+    const summaries = [];
+    const allRuns: WrkResult[] = [];
+    for (const workload of workloads) {
+      console.log(`${workload.name} ${workload.path}:`);
+      if (WARMUP > 0) {
+        await run('off', workload, WARMUP, false);
+        await run('on', workload, WARMUP, false);
+      }
+      const runs: WrkResult[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        runs.push(await run('off', workload, DURATION, true));
+        runs.push(await run('on', workload, DURATION, true));
+      }
+      allRuns.push(...runs);
+      const summary = (rs: WrkResult[]) => ({
+        reqPerSec: median(rs.map((r) => r.reqPerSec)),
+        p50Ms: median(rs.map((r) => r.p50Ms)),
+        p99Ms: median(rs.map((r) => r.p99Ms)),
+        sensorCpuPercent: medianOrNull(rs.map((r) => r.sensorCpuPercent)),
+        taplineCpuPercent: medianOrNull(rs.map((r) => r.taplineCpuPercent)),
+        /** Sensor CPU milliseconds per 1,000 calls: the cost of a call independent of throughput. */
+        sensorCpuMsPer1k: medianOrNull(rs.map((r) => (r.sensorCpuPercent === null ? null : (r.sensorCpuPercent * 10) / (r.reqPerSec / 1000)))),
+      });
+      const off = summary(runs.filter((r) => r.capture === 'off'));
+      const on = summary(runs.filter((r) => r.capture === 'on'));
+      summaries.push({ workload: workload.name, path: workload.path, off, on, ratio: on.reqPerSec / off.reqPerSec, addedP50Ms: on.p50Ms - off.p50Ms, addedP99Ms: on.p99Ms - off.p99Ms });
     }
-    console.log('\n| capture | req/s (median) | p50 | p99 |');
-    console.log('| --- | ---: | ---: | ---: |');
-    for (const name of ['off', 'on'] as const) {
-      console.log(`| ${name} | ${m(name, 'reqPerSec').toFixed(0)} | ${m(name, 'p50Ms').toFixed(2)} ms | ${m(name, 'p99Ms').toFixed(2)} ms |`);
-    }
-    console.log(`\ncapture on / off req/s ratio: ${ratio.toFixed(3)} (goal >= 0.9); capture adds ${addedP99.toFixed(2)} ms at p99`);
-    const sane = accepted >= completed && runs.on.concat(runs.off).every((x) => x.non2xx === 0);
-    console.log(`sanity: wrk completed ${completed} calls through the capturing sensor (counted runs); Tapline accepted ${accepted} from it (warm-up included) -> ${sane ? 'OK' : 'MISMATCH'}`);
-    const dir = process.env.BENCH_RESULTS_DIR || join(ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `sensor-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, node: process.version, config: { DURATION, ROUNDS, WARMUP, CONNECTIONS }, runs, ratio, addedP99Ms: addedP99, sanity: { completed, accepted, ok: sane } }, null, 2));
+
+    // ---- sanity: every call through the capturing sensor reached Tapline as one transaction
+    await sleep(1_500); // the ingestion report's counters reach the store once a second
+    const report = await admin(tapline.url, '/diagnostics/ingestion');
+    const mine = (report.items as Array<{ clientId: string; accepted: number; rejected: Record<string, number> }>).filter((i) => i.clientId === clientId);
+    const accepted = mine.reduce((a, i) => a + i.accepted, 0);
+    const rejected = mine.reduce((a, i) => a + Object.values(i.rejected).reduce((x, y) => x + y, 0), 0);
+    // wrk stops with up to one call per connection in flight: the sensor completes (and captures)
+    // those without wrk counting them.
+    const slack = CONNECTIONS * onRuns;
+    const sane = accepted >= throughOn && accepted - throughOn <= slack && rejected === 0;
+    const errors = allRuns.reduce((a, r) => a + r.non2xx + r.socketErrors, 0);
+
+    // ---- report
+    const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+    const cpu = (n: number | null) => (n === null ? '?' : `${n}%`);
+    const rows = [
+      '| workload | off req/s | on req/s | ratio on/off | off p50 | on p50 | off p99 | on p99 | added p99 | sensor CPU off / on | sensor CPU ms per 1k calls off / on |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...summaries.map((s) => `| ${s.workload} | ${fmt(s.off.reqPerSec)} | ${fmt(s.on.reqPerSec)} | ${s.ratio.toFixed(2)} | ${s.off.p50Ms.toFixed(2)} ms | ${s.on.p50Ms.toFixed(2)} ms | ` +
+        `${s.off.p99Ms.toFixed(2)} ms | ${s.on.p99Ms.toFixed(2)} ms | ${s.addedP99Ms >= 0 ? '+' : ''}${s.addedP99Ms.toFixed(2)} ms | ${cpu(s.off.sensorCpuPercent)} / ${cpu(s.on.sensorCpuPercent)} | ` +
+        `${s.off.sensorCpuMsPer1k?.toFixed(0) ?? '?'} / ${s.on.sensorCpuMsPer1k?.toFixed(0) ?? '?'} |`),
+    ];
+    console.log(`\n${rows.join('\n')}\n`);
+    const worst = summaries.reduce((a, s) => (s.ratio < a.ratio ? s : a));
+    console.log(`capture on / off req/s ratio: ${worst.ratio.toFixed(3)} (lowest, ${worst.workload}; goal >= 0.9); ` +
+      summaries.map((s) => `${s.workload} ${s.ratio.toFixed(3)}, capture adds ${s.addedP99Ms.toFixed(2)} ms at p99`).join('; '));
+    console.log(`Tapline CPU while the capturing sensor ran (median, competes for the same cores): ${summaries.map((s) => `${s.workload} ${cpu(s.on.taplineCpuPercent)}`).join(', ')}`);
+    console.log(`forwarder drain after each counted capture-on run: ${drainMs.map((m) => `${(m / 1000).toFixed(1)} s`).join(', ')}`);
+    console.log(`sanity: wrk completed ${fmt(throughOn)} calls through the capturing sensor (warm-ups included); Tapline accepted ${fmt(accepted)} from it, ` +
+      `${rejected} rejected (allowed: up to ${slack} more, in flight when wrk stopped) -> ${sane ? 'OK' : 'MISMATCH'}`);
+    if (errors > 0) console.log(`WARNING: ${errors} non-2xx responses or socket errors during counted runs`);
+
+    const resultsDir = process.env.BENCH_RESULTS_DIR || join(ROOT, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `sensor-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify({
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version },
+      config: { durationS: DURATION, rounds: ROUNDS, warmupS: WARMUP, connections: CONNECTIONS, timeoutS: TIMEOUT, responseBytes, postBodyBytes: Buffer.byteLength(body) },
+      workloads: summaries,
+      ratio: worst.ratio,
+      runs: allRuns,
+      forwarderDrainMs: drainMs,
+      sanity: { throughCapturingSensor: throughOn, accepted, rejected, slack, ok: sane },
+    }, null, 2));
     console.log(`results: ${file}`);
-    if (!sane) process.exitCode = 2;
+    return sane && errors === 0 ? 0 : 2;
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await sleep(300);
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await stopAll();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-await main();
+process.exitCode = await main().catch((err: unknown) => {
+  console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+  return 1;
+});
