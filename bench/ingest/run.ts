@@ -9,28 +9,15 @@
 //        BENCH_CPU_PROF=<dir> (run the Tapline child under --cpu-prof; see profile-summary.ts),
 //        BENCH_ONLY=single|batch (run one workload only), BENCH_RESULTS_DIR (default bench/results),
 //        BENCH_TAPLINE_ARGS="--analysis off" (extra flags for tapline serve)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ADMIN_TOKEN, ROOT, admin, children, cpuSeconds, hasWrk, median, setting, sleep, startChild, stopChild, toMs, type Child } from '../lib.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const HERE = new URL('.', import.meta.url).pathname;
-const ADMIN_TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 
-// ---- configuration: flags > environment > defaults
-function setting(name: string, env: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i > 0 ? process.argv[i + 1] : process.env[env];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`bench: --${name} / ${env} must be a number >= 0 (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-}
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
 const WARMUP = setting('warmup', 'BENCH_WARMUP', 2);
@@ -48,52 +35,8 @@ const IDLE_TIMEOUT_MS = 180_000;
 /** With analysis off (edge only), nothing consumes the log: only wait for pending writes. */
 const ANALYSIS_OFF = /--analysis[= ]off/.test(process.env.BENCH_TAPLINE_ARGS ?? '');
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-// ---- child processes (stopped by PID only)
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-  output: () => string;
-}
-const children: Child[] = [];
-
-async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Child> {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) {
-      const child = { name, proc, url: m[1]!, exited, output: () => out };
-      children.push(child);
-      return child;
-    }
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}):\n${out}`);
-    if (Date.now() > deadline) {
-      process.kill(proc.pid!, 'SIGKILL');
-      throw new Error(`${name} did not start within 30 s:\n${out}`);
-    }
-    await sleep(25);
-  }
-}
-
-async function stopChild(child: Child): Promise<void> {
-  const { proc } = child;
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  process.kill(proc.pid!, 'SIGTERM');
-  const late = await Promise.race([child.exited.then(() => false), sleep(10_000).then(() => true)]);
-  if (late && proc.exitCode === null && proc.signalCode === null) {
-    process.kill(proc.pid!, 'SIGKILL');
-    await child.exited;
-  }
-}
 
 /** Busy and total jiffies of the whole machine, from /proc/stat (null elsewhere). */
 function machineJiffies(): { busy: number; total: number } | null {
@@ -106,28 +49,8 @@ function machineJiffies(): { busy: number; total: number } | null {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (null elsewhere). */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
 
 // ---- Tapline admin and token service
-async function admin(url: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${url}/api/v1${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 async function accessToken(url: string, clientId: string, secret: string): Promise<string> {
   const res = await fetch(`${url}/auth/realms/tapline/protocol/openid-connect/token`, {
@@ -248,12 +171,6 @@ interface WrkResult {
   elsewhereCpuPercent: number | null;
 }
 
-function toMs(value: string): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
-}
 
 function parseWrk(out: string) {
   const num = (re: RegExp) => {
@@ -325,16 +242,7 @@ async function wrk(target: Child, other: Child, endpoint: string, template: stri
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
-function hasWrk(): boolean {
-  const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-  return !r.error && /wrk/i.test(`${r.stdout}${r.stderr}`);
-}
 
 // ---- main
 async function main(): Promise<number> {

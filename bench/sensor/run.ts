@@ -8,28 +8,14 @@
 //   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TIMEOUT,
 //        BENCH_ONLY=get|post (one workload only), BENCH_RESULTS_DIR (default bench/results),
 //        BENCH_CPU_PROF=<dir> (run the capturing sensor under --cpu-prof; see ../ingest/profile-summary.ts)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { ADMIN_TOKEN, ROOT, admin, children, cpuSeconds, hasWrk, median, setting, sleep, startChild, stopChild, toMs, type Child } from '../lib.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const HERE = new URL('.', import.meta.url).pathname;
-const ADMIN_TOKEN = `bench-${randomBytes(8).toString('hex')}`;
 
-// ---- configuration: flags > environment > defaults
-function setting(name: string, env: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i > 0 ? process.argv[i + 1] : process.env[env];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`bench: --${name} / ${env} must be a number >= 0 (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-}
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
 const WARMUP = setting('warmup', 'BENCH_WARMUP', 2);
@@ -43,73 +29,10 @@ if (ONLY !== null && ONLY !== 'get' && ONLY !== 'post') {
 }
 const DRAIN_TIMEOUT_MS = 120_000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-// ---- child processes (stopped by PID only)
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-const children: Child[] = [];
 
-async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Child> {
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const m = /listening on (http:\/\/[^\s,]+)/.exec(out);
-    if (m) {
-      const child = { name, proc, url: m[1]!, exited };
-      children.push(child);
-      return child;
-    }
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}):\n${out}`);
-    if (Date.now() > deadline) {
-      process.kill(proc.pid!, 'SIGKILL');
-      throw new Error(`${name} did not start within 30 s:\n${out}`);
-    }
-    await sleep(25);
-  }
-}
-
-async function stopChild(child: Child): Promise<void> {
-  const { proc } = child;
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  process.kill(proc.pid!, 'SIGTERM');
-  const late = await Promise.race([child.exited.then(() => false), sleep(10_000).then(() => true)]);
-  if (late && proc.exitCode === null && proc.signalCode === null) {
-    process.kill(proc.pid!, 'SIGKILL');
-    await child.exited;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (null elsewhere). */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
 
 // ---- Tapline
-async function admin(url: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${url}/api/v1${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
@@ -156,12 +79,6 @@ interface WrkResult {
   taplineCpuPercent: number | null;
 }
 
-function toMs(value: string): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
-}
 
 async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Child; tapline: Child }, workload: Workload, seconds: number): Promise<WrkResult> {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', `${TIMEOUT}s`, '--latency', '-s', join(HERE, 'post.lua'), `${sensor.url}${workload.path}`, '--', workload.bodyFile ?? ''];
@@ -202,17 +119,8 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const medianOrNull = (xs: Array<number | null>) => (xs.every((x) => x !== null) && xs.length > 0 ? median(xs as number[]) : null);
 
-function hasWrk(): boolean {
-  const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-  return !r.error && /wrk/i.test(`${r.stdout}${r.stderr}`);
-}
 
 // ---- the workloads
 interface Workload {

@@ -1,0 +1,113 @@
+// Pieces every benchmark here shares: settings from flags or the environment, child processes
+// started and stopped by PID, CPU accounting from /proc, the admin API, wrk output, medians.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+/** The admin token the benches start Tapline with. */
+export const ADMIN_TOKEN = `bench-${randomBytes(8).toString('hex')}`;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A numeric setting: flags > environment > default. */
+export function setting(name: string, env: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const raw = i > 0 ? process.argv[i + 1] : process.env[env];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`bench: --${name} / ${env} must be a number >= 0 (got "${raw}")`);
+    process.exit(1);
+  }
+  return n;
+}
+
+// ---- child processes (stopped by PID only)
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  url: string;
+  exited: Promise<void>;
+  /** The last 20,000 characters it printed. */
+  output: () => string;
+}
+export const children: Child[] = [];
+
+/** Starts `node <args>` and waits for the "listening on <url>" line it prints. */
+export async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Child> {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = /listening on (http:\/\/[^\s,]+)/.exec(out);
+    if (m) {
+      const child = { name, proc, url: m[1]!, exited, output: () => out };
+      children.push(child);
+      return child;
+    }
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}):\n${out}`);
+    if (Date.now() > deadline) {
+      process.kill(proc.pid!, 'SIGKILL');
+      throw new Error(`${name} did not start within 30 s:\n${out}`);
+    }
+    await sleep(25);
+  }
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+export async function stopChild(child: Child): Promise<void> {
+  const { proc } = child;
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  process.kill(proc.pid!, 'SIGTERM');
+  const late = await Promise.race([child.exited.then(() => false), sleep(10_000).then(() => true)]);
+  if (late && proc.exitCode === null && proc.signalCode === null) {
+    process.kill(proc.pid!, 'SIGKILL');
+    await child.exited;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (null elsewhere). */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** A call to Tapline's admin API with the benches' admin token; throws on an error answer. */
+export async function admin(url: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A wrk latency ("812.00us", "1.27ms", "2.01s", "1.2m") in milliseconds. */
+export function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+export function hasWrk(): boolean {
+  const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  return !r.error && /wrk/i.test(`${r.stdout}${r.stderr}`);
+}
