@@ -15,6 +15,8 @@ export interface PolicyAttribute {
   value: string;
   /** The whole value is a policy expression (`@(...)` or `@{...}`). */
   expression: boolean;
+  /** Its index in ParsedPolicy.expressions, when it is one. */
+  expressionIndex?: number;
   line: number;
 }
 
@@ -24,6 +26,8 @@ export interface PolicyElement {
   children: PolicyElement[];
   /** Text directly inside the element, expressions included, joined. */
   text: string;
+  /** Indexes in ParsedPolicy.expressions of the expressions in that text. */
+  textExpressions: number[];
   line: number;
 }
 
@@ -149,7 +153,7 @@ export function parsePolicy(src: string): ParsedPolicy {
       i = end + 1;
     } else if (src[i] === '<') {
       const name = readName(i + 1);
-      const element: PolicyElement = { name, attributes: [], children: [], text: '', line: lineOf(i) };
+      const element: PolicyElement = { name, attributes: [], children: [], text: '', textExpressions: [], line: lineOf(i) };
       i += 1 + name.length;
       let selfClosing = false;
       for (;;) {
@@ -176,7 +180,9 @@ export function parsePolicy(src: string): ParsedPolicy {
         i++;
         let value: string;
         let expression = false;
+        let expressionIndex: number | undefined;
         if (isExpressionStart(i)) {
+          expressionIndex = expressions.length;
           const end = scanExpression(src, i + 1, lineOf);
           value = src.slice(i, end);
           expressions.push({ code: value, line: lineOf(i) });
@@ -191,7 +197,7 @@ export function parsePolicy(src: string): ParsedPolicy {
         }
         i++;
         if (element.attributes.some((a) => a.name === attr)) throw new PolicyParseError(`attribute ${attr} repeated on <${name}>`, attrLine);
-        element.attributes.push({ name: attr, value, expression, line: attrLine });
+        element.attributes.push({ name: attr, value, expression, ...(expressionIndex === undefined ? {} : { expressionIndex }), line: attrLine });
       }
       if (stack.length) stack[stack.length - 1]!.children.push(element);
       else roots.push(element);
@@ -202,6 +208,7 @@ export function parsePolicy(src: string): ParsedPolicy {
       while (i < src.length && src[i] !== '<') {
         if (isExpressionStart(i)) {
           const end = scanExpression(src, i + 1, lineOf);
+          stack[stack.length - 1]?.textExpressions.push(expressions.length);
           expressions.push({ code: src.slice(i, end), line: lineOf(i) });
           i = end;
         } else i++;

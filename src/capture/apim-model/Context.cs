@@ -1,7 +1,8 @@
 // A compile-time model of the `context` object that Azure API Management gives policy
 // expressions, following the member names and types in Microsoft's policy-expression reference.
-// Only the shapes matter: the compile layer of the verification harness (apim-compile.ts)
-// compiles every expression of a policy against these types; nothing here ever runs.
+// The compile layer of the verification harness (apim-compile.ts) compiles every expression of a
+// policy against these types; the execute layer (apim-emulator.ts) runs them with the concrete
+// classes of Runtime.cs.
 using System;
 using System.Collections.Generic;
 using System.Security.Cryptography.X509Certificates;
@@ -125,18 +126,21 @@ namespace ApimModel
         string StatusReason { get; }
     }
 
-    /// The helpers APIM adds to its dictionaries.
+    /// The helpers APIM adds to its dictionaries (implemented: the execute layer runs them).
     public static class ApimExtensions
     {
+        /// The variable cast to T, or the default when there is no such variable.
         public static T GetValueOrDefault<T>(this IReadOnlyDictionary<string, object> variables, string name, T defaultValue = default(T))
         {
-            throw new NotImplementedException();
+            object value;
+            return variables.TryGetValue(name, out value) ? (T)value : defaultValue;
         }
 
         /// Header and query dictionaries: the values joined with commas, or the default.
         public static string GetValueOrDefault(this IReadOnlyDictionary<string, string[]> values, string name, string defaultValue = null)
         {
-            throw new NotImplementedException();
+            string[] found;
+            return values.TryGetValue(name, out found) && found != null ? string.Join(",", found) : defaultValue;
         }
     }
 }
