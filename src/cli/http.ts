@@ -78,7 +78,11 @@ export function describeRefusal(response: { status: number; statusText: string }
     : typeof record.error_description === 'string' ? record.error_description
     : body === undefined ? oneLine(text) : '';
   const head = `${response.status}${code ? ` ${code}` : ''}`;
-  return message ? `${head}: ${message}` : head;
+  // An uploaded spec's validation problems, one per line.
+  const problems = Array.isArray(record.problems)
+    ? (record.problems as Array<{ path?: unknown; message?: unknown }>).map((p) => `\n  ${String(p.path) || '/'}: ${String(p.message)}`).join('')
+    : '';
+  return message ? `${head}: ${message}${problems}` : head;
 }
 
 /** A proxy's HTML error page, cut to something that fits on one line. */

@@ -21,6 +21,7 @@ import { apiRoutes } from '../console/api.ts';
 import { installAccess } from '../console/access.ts';
 import { sessionRoutes } from '../console/session-routes.ts';
 import { insightsRoutes } from '../console/insights-routes.ts';
+import { specRoutes } from '../console/spec-routes.ts';
 import { webConsole } from '../console/web.ts';
 import { generateApimPolicy } from '../capture/apim-policy.ts';
 import { UserService } from '../console/users.ts';
@@ -166,6 +167,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   await app.register(async (api) => {
     installAccess(api, { store, users });
     await api.register(apiRoutes, { store, clients, keys });
+    await api.register(specRoutes, { store });
     await api.register(sessionRoutes, { store, users, secureCookies: (o.publicUrl ?? '').startsWith('https:') });
     await api.register(insightsRoutes, {
       store,

@@ -26,11 +26,14 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly retryAfter: number | null;
-  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
+  /** More fields for the error body (e.g. the list of problems in an uploaded spec). */
+  readonly extra: Record<string, unknown> | null;
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null, extra: Record<string, unknown> | null = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.extra = extra;
   }
 }
 
@@ -114,7 +117,7 @@ export function installAccess(app: FastifyInstance, opts: AccessOptions): void {
   app.setErrorHandler((error: FastifyError | ApiError, req, reply) => {
     if (error instanceof ApiError) {
       if (error.retryAfter !== null) reply.header('retry-after', String(error.retryAfter));
-      return reply.code(error.status).send({ error: error.code, message: error.message });
+      return reply.code(error.status).send({ error: error.code, message: error.message, ...error.extra });
     }
     if ('validation' in error && error.validation) {
       const where = error.validationContext ?? 'request';

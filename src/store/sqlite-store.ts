@@ -12,6 +12,7 @@ import type {
   IngestionDelta,
   IngestionRow,
   SigningKeyRecord,
+  SpecRecord,
   Store,
   StoredTransaction,
   TransactionQuery,
@@ -103,9 +104,32 @@ const MIGRATIONS: string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX sessions_user ON sessions(username);`,
+  `CREATE TABLE specs (
+     id TEXT PRIMARY KEY,
+     application_id TEXT NOT NULL,
+     title TEXT NOT NULL,
+     version TEXT NOT NULL,
+     openapi_version TEXT NOT NULL,
+     operations INTEGER NOT NULL,
+     uploaded_at INTEGER NOT NULL,
+     document TEXT NOT NULL
+   );
+   CREATE INDEX specs_application ON specs(application_id, uploaded_at);`,
 ];
 
 type Row = Record<string, SQLInputValue>;
+
+function toSpecInfo(r: Row): Omit<SpecRecord, 'document'> {
+  return {
+    id: r.id as string,
+    applicationId: r.application_id as string,
+    title: r.title as string,
+    version: r.version as string,
+    openapiVersion: r.openapi_version as string,
+    operations: Number(r.operations),
+    uploadedAt: Number(r.uploaded_at),
+  };
+}
 
 function toClient(r: Row): ClientRecord {
   return {
@@ -323,7 +347,33 @@ export class SqliteStore implements Store {
   }
 
   async deleteApplication(id: string): Promise<boolean> {
+    // Foreign keys are not enforced (SQLite's default), so an application's specs go explicitly.
+    this.run('DELETE FROM specs WHERE application_id = ?', id);
     return this.run('DELETE FROM applications WHERE id = ?', id) > 0;
+  }
+
+  async addSpec(spec: SpecRecord): Promise<void> {
+    this.run(
+      'INSERT INTO specs (id, application_id, title, version, openapi_version, operations, uploaded_at, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      spec.id, spec.applicationId, spec.title, spec.version, spec.openapiVersion, spec.operations, spec.uploadedAt, JSON.stringify(spec.document),
+    );
+  }
+
+  async listSpecs(applicationId?: string): Promise<Array<Omit<SpecRecord, 'document'>>> {
+    const columns = 'id, application_id, title, version, openapi_version, operations, uploaded_at';
+    const rows = applicationId === undefined
+      ? this.all(`SELECT ${columns} FROM specs ORDER BY uploaded_at DESC, id`)
+      : this.all(`SELECT ${columns} FROM specs WHERE application_id = ? ORDER BY uploaded_at DESC, id`, applicationId);
+    return rows.map(toSpecInfo);
+  }
+
+  async getSpec(id: string): Promise<SpecRecord | null> {
+    const r = this.get('SELECT * FROM specs WHERE id = ?', id);
+    return r ? { ...toSpecInfo(r), document: JSON.parse(r.document as string) as Record<string, unknown> } : null;
+  }
+
+  async deleteSpec(id: string): Promise<boolean> {
+    return this.run('DELETE FROM specs WHERE id = ?', id) > 0;
   }
 
   async insertTransactions(rows: StoredTransaction[]): Promise<void> {

@@ -36,6 +36,20 @@ export interface ApplicationRecord {
 }
 
 /** A transaction as kept for the console: credentials redacted, bodies capped. */
+/** An uploaded OpenAPI document of an application. */
+export interface SpecRecord {
+  id: string;
+  applicationId: string;
+  title: string;
+  /** info.version of the document. */
+  version: string;
+  openapiVersion: string;
+  /** Number of operations (method + path) it documents. */
+  operations: number;
+  uploadedAt: number;
+  document: Record<string, unknown>;
+}
+
 export interface StoredTransaction {
   clientId: string;
   transactionId: string;
@@ -141,6 +155,13 @@ export interface Store {
   getApplication(id: string): Promise<ApplicationRecord | null>;
   updateApplication(id: string, patch: Partial<Pick<ApplicationRecord, 'name' | 'hosts'>>): Promise<ApplicationRecord | null>;
   deleteApplication(id: string): Promise<boolean>;
+
+  // API specifications (OpenAPI documents), several versions per application
+  addSpec(spec: SpecRecord): Promise<void>;
+  /** Newest first, without the documents. */
+  listSpecs(applicationId?: string): Promise<Array<Omit<SpecRecord, 'document'>>>;
+  getSpec(id: string): Promise<SpecRecord | null>;
+  deleteSpec(id: string): Promise<boolean>;
 
   // recent transactions
   /** Idempotent on (clientId, transactionId): a redelivered transaction is stored once. */
