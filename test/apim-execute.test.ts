@@ -41,7 +41,7 @@ describe('APIM policy, execute layer', { skip, timeout: 300_000 }, () => {
       const t = await stored(setup.server, emulator.calls[0]!.requestId);
       assert.ok(t, 'the failed call is captured');
       assert.equal(t.status, 500);
-      assert.match(t.dataExtractions?.apim_error ?? '', /^forward-request: BackendConnectionFailure/);
+      assert.match(String(t.dataExtractions?.apim_error), /^forward-request: BackendConnectionFailure/);
     } finally {
       await emulator.close();
     }

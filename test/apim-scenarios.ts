@@ -143,7 +143,7 @@ interface Stored {
   sourceType: string | null;
   request: { headers: Array<{ name: string; value: string }>; body: StoredBody | null };
   response: { headers: Array<{ name: string; value: string }>; body: StoredBody | null };
-  dataExtractions: Record<string, string> | null;
+  dataExtractions: Record<string, unknown> | null;
   source: { type?: string; poolId?: string; instanceId?: string } | null;
 }
 
@@ -200,6 +200,8 @@ export async function runScenarios(setup: Setup, policy: string): Promise<string
       check(t.sourceType === 'azure-apim' && t.source?.poolId === 'contoso-apim' && t.source?.instanceId === 'West Europe', `GET: source ${JSON.stringify(t.source)}`);
       check(t.clientIp === '127.0.0.1', `GET: client IP ${t.clientIp}`);
       check(t.dataExtractions?.url_template === '/items/{itemId}' && t.dataExtractions?.api_name === 'shop-api', `GET: data_extractions ${JSON.stringify(t.dataExtractions)}`);
+      const latency = t.dataExtractions?.latency_ms as unknown;
+      check(typeof latency === 'number' && latency >= 0 && latency < 10_000, `GET: latency_ms ${String(latency)}`);
       check(t.request.body === null, 'GET: a request body was stored for a call without one');
       check(header(t.request.headers, 'x-request-source') === 'test', 'GET: request header X-Request-Source not stored');
       const auth = header(t.request.headers, 'authorization') ?? '';

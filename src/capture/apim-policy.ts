@@ -170,7 +170,8 @@ function forward(o: Resolved, section: 'outbound' | 'on-error'): string {
       ${bodyCode('context.Response', 'r', o.maxBodyBytes)}
       r["headers"] = h;
     } catch { }
-    t["response"] = r;${errorNote}
+    t["response"] = r;
+    t["txn-meta-data"]["data_extractions"]["latency_ms"] = (long)context.Elapsed.TotalMilliseconds;${errorNote}
     return t.ToString(Newtonsoft.Json.Formatting.None);
   } catch { return ""; }
 }" />
