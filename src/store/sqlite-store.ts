@@ -1,7 +1,10 @@
 // The embedded store: SQLite in the data directory, WAL mode, versioned migrations.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type {
+  AnalysisCommit,
   ApplicationRecord,
+  EndpointQuery,
+  EndpointRecord,
   Role,
   SessionRecord,
   TimeRange,
@@ -115,9 +118,40 @@ const MIGRATIONS: string[] = [
      document TEXT NOT NULL
    );
    CREATE INDEX specs_application ON specs(application_id, uploaded_at);`,
+  `CREATE TABLE endpoints (
+     id TEXT PRIMARY KEY,
+     host TEXT NOT NULL,
+     method TEXT NOT NULL,
+     path_template TEXT NOT NULL,
+     provenance TEXT NOT NULL,
+     calls INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     sensitive_types TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX endpoints_host ON endpoints(host, path_template, method);
+   CREATE TABLE analysis_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+   CREATE TABLE analysis_progress (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL);`,
 ];
 
 type Row = Record<string, SQLInputValue>;
+
+function toEndpoint(r: Row): EndpointRecord {
+  return {
+    id: r.id as string,
+    host: r.host as string,
+    method: r.method as string,
+    pathTemplate: r.path_template as string,
+    provenance: r.provenance as EndpointRecord['provenance'],
+    calls: Number(r.calls),
+    firstSeen: Number(r.first_seen),
+    lastSeen: Number(r.last_seen),
+    sensitiveTypes: JSON.parse(r.sensitive_types as string) as string[],
+    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  };
+}
 
 function toSpecInfo(r: Row): Omit<SpecRecord, 'document'> {
   return {
@@ -389,6 +423,77 @@ export class SqliteStore implements Store {
           t.clientIp, t.clientIpRule, t.sourceType, JSON.stringify(t.detail));
       }
     });
+  }
+
+  async commitAnalysis(c: AnalysisCommit): Promise<boolean> {
+    const progress = this.db.prepare('SELECT seq FROM analysis_progress WHERE consumer = ?');
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO transactions
+         (client_id, transaction_id, received_at, timestamp, method, uri, host, status, client_ip, client_ip_rule, source_type, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const upsert = this.db.prepare(
+      `INSERT INTO endpoints (id, host, method, path_template, provenance, calls, first_seen, last_seen, sensitive_types, detail, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET host = excluded.host, method = excluded.method, path_template = excluded.path_template,
+         provenance = excluded.provenance, calls = excluded.calls, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+         sensitive_types = excluded.sensitive_types, detail = excluded.detail, updated_at = excluded.updated_at`,
+    );
+    const state = this.db.prepare(
+      'INSERT INTO analysis_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    );
+    return this.tx(() => {
+      // A batch at or below the recorded progress was already committed: redelivered, skip it.
+      const done = progress.get(c.consumer) as { seq: number } | undefined;
+      if (done && done.seq >= c.seq) return false;
+      for (const t of c.transactions) {
+        insert.run(t.clientId, t.transactionId, t.receivedAt, Math.round(t.timestamp), t.method, t.uri, t.host, t.status,
+          t.clientIp, t.clientIpRule, t.sourceType, JSON.stringify(t.detail));
+      }
+      const now = Date.now();
+      for (const e of c.endpoints) {
+        upsert.run(e.id, e.host, e.method, e.pathTemplate, e.provenance, e.calls, e.firstSeen, e.lastSeen, JSON.stringify(e.sensitiveTypes), JSON.stringify(e.detail), now);
+      }
+      for (const id of c.removedEndpoints) this.run('DELETE FROM endpoints WHERE id = ?', id);
+      for (const [key, value] of c.state) state.run(key, JSON.stringify(value), now);
+      this.run('INSERT INTO analysis_progress (consumer, seq) VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq', c.consumer, c.seq);
+      return true;
+    });
+  }
+
+  async analysisProgress(consumer: string): Promise<number> {
+    const r = this.get('SELECT seq FROM analysis_progress WHERE consumer = ?', consumer);
+    return r ? Number(r.seq) : 0;
+  }
+
+  async analysisState(prefix: string): Promise<Array<[string, unknown]>> {
+    return this.all('SELECT key, value FROM analysis_state WHERE substr(key, 1, length(?)) = ? ORDER BY key', prefix, prefix)
+      .map((r) => [r.key as string, JSON.parse(r.value as string) as unknown]);
+  }
+
+  async listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (q.host !== undefined) where.push('host = ?') && params.push(q.host);
+    if (q.hosts !== undefined) {
+      where.push(q.hosts.length > 0 ? `host IN (${q.hosts.map(() => '?').join(',')})` : '0');
+      params.push(...q.hosts);
+    }
+    if (q.method !== undefined) where.push('method = ?') && params.push(q.method.toUpperCase());
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const order = q.sort === 'lastSeen' ? 'last_seen DESC' : q.sort === 'path' ? 'host, path_template, method' : 'calls DESC';
+    const total = Number(this.get(`SELECT COUNT(*) AS n FROM endpoints ${clause}`, ...params)!.n);
+    const rows = this.all(`SELECT * FROM endpoints ${clause} ORDER BY ${order}, id LIMIT ? OFFSET ?`, ...params, q.limit, q.offset);
+    return { items: rows.map(toEndpoint), total };
+  }
+
+  async allEndpoints(): Promise<EndpointRecord[]> {
+    return this.all('SELECT * FROM endpoints ORDER BY id').map(toEndpoint);
+  }
+
+  async getEndpoint(id: string): Promise<EndpointRecord | null> {
+    const r = this.get('SELECT * FROM endpoints WHERE id = ?', id);
+    return r ? toEndpoint(r) : null;
   }
 
   async queryTransactions(q: TransactionQuery) {

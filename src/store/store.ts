@@ -36,6 +36,49 @@ export interface ApplicationRecord {
 }
 
 /** A transaction as kept for the console: credentials redacted, bodies capped. */
+/** An API endpoint as discovery keeps it (admin-api.md, Inventory). */
+export interface EndpointRecord {
+  /** Stable across template refinements. */
+  id: string;
+  host: string;
+  method: string;
+  /** OpenAPI style: `/users/{userId}`. */
+  pathTemplate: string;
+  provenance: 'spec' | 'gateway' | 'inferred';
+  calls: number;
+  firstSeen: number;
+  lastSeen: number;
+  sensitiveTypes: string[];
+  /** Parameters with evidence, traffic aggregates, history: JSON-ready. */
+  detail: Record<string, unknown>;
+}
+
+export interface EndpointQuery {
+  host?: string;
+  /** Only these hosts. */
+  hosts?: string[];
+  method?: string;
+  sort?: 'calls' | 'lastSeen' | 'path';
+  limit: number;
+  offset: number;
+}
+
+/**
+ * What one analysis batch produced, committed atomically with the log position it reached, so
+ * a batch redelivered after a crash is recognized and skipped (nothing counted twice).
+ */
+export interface AnalysisCommit {
+  /** The log consumer (or partition) the batch came from. */
+  consumer: string;
+  /** The last log sequence number in the batch. */
+  seq: number;
+  transactions: StoredTransaction[];
+  endpoints: EndpointRecord[];
+  removedEndpoints: string[];
+  /** Analyzer state to keep, by key (e.g. `discovery:host:api.example`). */
+  state: Array<[string, unknown]>;
+}
+
 /** An uploaded OpenAPI document of an application. */
 export interface SpecRecord {
   id: string;
@@ -162,6 +205,17 @@ export interface Store {
   listSpecs(applicationId?: string): Promise<Array<Omit<SpecRecord, 'document'>>>;
   getSpec(id: string): Promise<SpecRecord | null>;
   deleteSpec(id: string): Promise<boolean>;
+
+  // analysis results
+  /** Commits a batch's results; false (and nothing written) when that batch was already committed. */
+  commitAnalysis(c: AnalysisCommit): Promise<boolean>;
+  /** The last log sequence number committed for the consumer (0: none). */
+  analysisProgress(consumer: string): Promise<number>;
+  /** Analyzer state whose keys start with `prefix`. */
+  analysisState(prefix: string): Promise<Array<[string, unknown]>>;
+  listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }>;
+  allEndpoints(): Promise<EndpointRecord[]>;
+  getEndpoint(id: string): Promise<EndpointRecord | null>;
 
   // recent transactions
   /** Idempotent on (clientId, transactionId): a redelivered transaction is stored once. */
