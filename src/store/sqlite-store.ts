@@ -12,6 +12,7 @@ import type {
   UserRecord,
   AuditEntry,
   ClientRecord,
+  DiscoveryRuleRecord,
   IngestionDelta,
   IngestionRow,
   SigningKeyRecord,
@@ -134,6 +135,14 @@ const MIGRATIONS: string[] = [
    CREATE INDEX endpoints_host ON endpoints(host, path_template, method);
    CREATE TABLE analysis_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
    CREATE TABLE analysis_progress (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL);`,
+  `CREATE TABLE discovery_rules (
+     id TEXT PRIMARY KEY,
+     host TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL
+   );
+   CREATE INDEX discovery_rules_host ON discovery_rules(host, created_at);`,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -373,17 +382,21 @@ export class SqliteStore implements Store {
   }
 
   async updateApplication(id: string, patch: Partial<Pick<ApplicationRecord, 'name' | 'hosts'>>) {
-    const current = await this.getApplication(id);
-    if (!current) return null;
-    const next = { ...current, ...patch, updatedAt: Date.now() };
-    this.run('UPDATE applications SET name = ?, hosts = ?, updated_at = ? WHERE id = ?', next.name, JSON.stringify(next.hosts), next.updatedAt, id);
-    return next;
+    return this.tx(() => {
+      const row = this.get('SELECT * FROM applications WHERE id = ?', id);
+      if (!row) return null;
+      const next = { ...toApplication(row), ...patch, updatedAt: Date.now() };
+      this.run('UPDATE applications SET name = ?, hosts = ?, updated_at = ? WHERE id = ?', next.name, JSON.stringify(next.hosts), next.updatedAt, id);
+      return next;
+    });
   }
 
   async deleteApplication(id: string): Promise<boolean> {
     // Foreign keys are not enforced (SQLite's default), so an application's specs go explicitly.
-    this.run('DELETE FROM specs WHERE application_id = ?', id);
-    return this.run('DELETE FROM applications WHERE id = ?', id) > 0;
+    return this.tx(() => {
+      this.run('DELETE FROM specs WHERE application_id = ?', id);
+      return this.run('DELETE FROM applications WHERE id = ?', id) > 0;
+    });
   }
 
   async addSpec(spec: SpecRecord): Promise<void> {
@@ -489,6 +502,21 @@ export class SqliteStore implements Store {
 
   async allEndpoints(): Promise<EndpointRecord[]> {
     return this.all('SELECT * FROM endpoints ORDER BY id').map(toEndpoint);
+  }
+
+  async addDiscoveryRule(r: DiscoveryRuleRecord): Promise<void> {
+    this.run('INSERT INTO discovery_rules (id, host, rule, created_at, created_by) VALUES (?, ?, ?, ?, ?)', r.id, r.host, JSON.stringify(r.rule), r.createdAt, r.createdBy);
+  }
+
+  async listDiscoveryRules(host?: string): Promise<DiscoveryRuleRecord[]> {
+    const rows = host === undefined
+      ? this.all('SELECT * FROM discovery_rules ORDER BY created_at, id')
+      : this.all('SELECT * FROM discovery_rules WHERE host = ? ORDER BY created_at, id', host);
+    return rows.map((r) => ({ id: r.id as string, host: r.host as string, rule: JSON.parse(r.rule as string) as Record<string, unknown>, createdAt: Number(r.created_at), createdBy: r.created_by as string }));
+  }
+
+  async deleteDiscoveryRule(id: string): Promise<boolean> {
+    return this.run('DELETE FROM discovery_rules WHERE id = ?', id) > 0;
   }
 
   async getEndpoint(id: string): Promise<EndpointRecord | null> {
@@ -610,12 +638,17 @@ export class SqliteStore implements Store {
   }
 
   async updateUser(username: string, patch: Partial<Pick<UserRecord, 'passwordHash' | 'role' | 'lastLoginAt'>>) {
-    const current = await this.getUser(username);
-    if (!current) return null;
-    const next = { ...current, ...patch, updatedAt: patch.lastLoginAt !== undefined && Object.keys(patch).length === 1 ? current.updatedAt : Date.now() };
-    this.run('UPDATE users SET password_hash = ?, role = ?, updated_at = ?, last_login_at = ? WHERE username = ?',
-      next.passwordHash, next.role, next.updatedAt, next.lastLoginAt, username);
-    return next;
+    // Read and write in one transaction with no await between: a concurrent update (a sign-in
+    // stamping lastLoginAt) cannot write back a stale role.
+    return this.tx(() => {
+      const row = this.get('SELECT * FROM users WHERE username = ?', username);
+      if (!row) return null;
+      const current = toUser(row);
+      const next = { ...current, ...patch, updatedAt: patch.lastLoginAt !== undefined && Object.keys(patch).length === 1 ? current.updatedAt : Date.now() };
+      this.run('UPDATE users SET password_hash = ?, role = ?, updated_at = ?, last_login_at = ? WHERE username = ?',
+        next.passwordHash, next.role, next.updatedAt, next.lastLoginAt, username);
+      return next;
+    });
   }
 
   async deleteUser(username: string): Promise<boolean> {

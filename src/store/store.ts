@@ -53,6 +53,17 @@ export interface EndpointRecord {
   detail: Record<string, unknown>;
 }
 
+/** A user correction to discovery for one host (merge, split, rename a parameter, ignore). */
+export interface DiscoveryRuleRecord {
+  id: string;
+  host: string;
+  /** The rule as discovery reads it (analysis/discovery/rules.ts). */
+  rule: Record<string, unknown>;
+  createdAt: number;
+  /** Who made it (as in the audit log). */
+  createdBy: string;
+}
+
 export interface EndpointQuery {
   host?: string;
   /** Only these hosts. */
@@ -216,6 +227,10 @@ export interface Store {
   listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }>;
   allEndpoints(): Promise<EndpointRecord[]>;
   getEndpoint(id: string): Promise<EndpointRecord | null>;
+  addDiscoveryRule(r: DiscoveryRuleRecord): Promise<void>;
+  /** Oldest first (the order they apply in). */
+  listDiscoveryRules(host?: string): Promise<DiscoveryRuleRecord[]>;
+  deleteDiscoveryRule(id: string): Promise<boolean>;
 
   // recent transactions
   /** Idempotent on (clientId, transactionId): a redelivered transaction is stored once. */
