@@ -64,6 +64,28 @@ export class LogDb {
     return rows.map((r) => [r.client_id, r.transaction_id, r.received_at]);
   }
 
+  /** The sequence number every consumer has acknowledged (0 without consumers). */
+  minAcked(): number {
+    const row = this.db.prepare('SELECT MIN(acked_seq) AS m FROM consumers').get() as { m: number | null };
+    return row.m ?? 0;
+  }
+
+  /**
+   * Blanks the transactions of entries up to `seq` (every consumer has them), keeping their keys
+   * for the dedupe window. secure_delete overwrites the old bytes in the file; truncateWal then
+   * clears them from the WAL. So captured payloads, personal data included, stay on disk only
+   * until analysis has them. `from` skips entries already blanked.
+   */
+  scrub(from: number, seq: number): number {
+    return Number(this.db.prepare("UPDATE log SET data = '' WHERE seq > ? AND seq <= ? AND data != ''").run(from, seq).changes);
+  }
+
+  /** Checkpoints the WAL into the database and empties it; false when a reader kept it busy. */
+  truncateWal(): boolean {
+    const row = this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number };
+    return row.busy === 0;
+  }
+
   /** Deletes entries every consumer has acknowledged once they are older than `retainMs`. */
   purge(now: number, retainMs: number): number {
     const row = this.db.prepare('SELECT MIN(acked_seq) AS m, COUNT(*) AS n FROM consumers').get() as { m: number | null; n: number };

@@ -63,12 +63,35 @@ port.on('message', (m: ToWriter) => {
   } else {
     if (pendingIds.length > 0 || movedCursors.size > 0) flush();
     clearInterval(purgeTimer);
+    clearInterval(scrubTimer);
+    scrub();
     db.close();
     port.postMessage({ type: 'closed' } satisfies FromWriter);
   }
 });
 
 const purgeTimer = setInterval(() => db.purge(Date.now(), data.retainMs), 5_000);
+
+// Payloads leave the disk once every consumer has them (sqlite-log-db.ts, scrub): blanked every
+// SCRUB_MS, off the commit path, and the WAL emptied after each scrub. Keys stay for the dedupe
+// window until the retention purge.
+const SCRUB_MS = 500;
+let scrubbed = 0;
+let walDirty = false;
+function scrub(): void {
+  try {
+    const upto = db.minAcked();
+    if (upto > scrubbed) {
+      walDirty = db.scrub(scrubbed, upto) > 0 || walDirty;
+      scrubbed = upto;
+    }
+    if (walDirty) walDirty = !db.truncateWal();
+  } catch (err) {
+    console.error(`log: scrubbing consumed entries failed (retried): ${(err as Error).message}`);
+  }
+}
+scrub(); // from 0: entries consumed before a crash are blanked too
+const scrubTimer = setInterval(scrub, SCRUB_MS);
 port.postMessage({
   type: 'ready',
   lastSeq: db.maxSeq(),
