@@ -7,6 +7,11 @@ export interface AppendEntry {
   receivedAt: number;
   /** The serialized envelope (wire/envelope.ts). */
   data: string;
+  /**
+   * What a partitioned log (NATS) hashes to choose the entry's partition: entries with the same
+   * key keep their order and reach the same analyzer. Default: the transaction's request host.
+   */
+  partitionKey?: string;
 }
 
 export interface LogEntry {
