@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { SqliteStore } from '../src/store/sqlite-store.ts';
 import { PostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/store/postgres-store.ts';
+import { findingId, type FindingObservation } from '../src/store/findings.ts';
 import type {
   AnalysisCommit,
   ApplicationRecord,
@@ -415,6 +416,45 @@ export function storeSuite(name: string, open: OpenStore, skip: string | false =
       assert.deepEqual(await store.analysisState('a%'), [['a%:4', 4]]);
       assert.deepEqual((await store.analysisState('')).map(([k]) => k), ['A_b:3', 'a%:4', 'a_b', 'a_b:1', 'axb:2', 'b:5']);
       assert.deepEqual(await store.analysisState('zzz'), []);
+    });
+
+    test('findings: folded per (type, endpoint, actor, subject) in the analysis commit; filters, status, reopen when seen again', async () => {
+      const obs = (over: Partial<FindingObservation>): FindingObservation => ({
+        type: 'SENSITIVE_DATA_IN_RESPONSE', owaspCategory: 'API3', severity: 'medium', endpointId: 'e1', actor: null,
+        subject: 'response.body.email', summary: 'EMAIL in responses', evidence: { masked: 'a***@***.com' }, transactionId: 't1', at: 1000, ...over,
+      });
+      await store.commitAnalysis(commit('f', 1, { findings: [obs({}), obs({ transactionId: 't2', at: 2000 }), obs({ endpointId: 'e2', severity: 'high', owaspCategory: 'API2', type: 'UNAUTHENTICATED_DATA' })] }));
+      // A redelivered batch changes nothing.
+      assert.equal(await store.commitAnalysis(commit('f', 1, { findings: [obs({ at: 9999 })] })), false);
+      let page = await store.listFindings({ limit: 10, offset: 0 });
+      assert.equal(page.total, 2);
+      const email = page.items.find((f) => f.endpointId === 'e1')!;
+      assert.equal(email.id, findingId(obs({})));
+      assert.equal(email.count, 2);
+      assert.equal(email.firstSeen, 1000);
+      assert.equal(email.lastSeen, 2000);
+      assert.deepEqual(email.detail.transactionIds, ['t1', 't2']);
+      assert.equal(email.status, 'open');
+      assert.deepEqual((await store.listFindings({ category: 'API2', limit: 10, offset: 0 })).items.map((f) => f.endpointId), ['e2']);
+      assert.deepEqual((await store.listFindings({ severity: 'high', status: 'open', limit: 10, offset: 0 })).total, 1);
+      assert.equal((await store.listFindings({ endpointId: 'e1', type: 'SENSITIVE_DATA_IN_RESPONSE', limit: 10, offset: 0 })).total, 1);
+
+      const resolved = await store.updateFindingStatus(email.id, 'resolved', 'masked in the API', 'user:ada');
+      assert.equal(resolved!.status, 'resolved');
+      assert.equal(resolved!.statusReason, 'masked in the API');
+      assert.equal(await store.updateFindingStatus('nope', 'resolved', null, 'x'), null);
+      await store.commitAnalysis(commit('f', 2, { findings: [obs({ transactionId: 't3', at: 3000, severity: 'critical' })] }));
+      const again = (await store.getFinding(email.id))!;
+      assert.equal(again.status, 'open', 'a resolved finding seen again is open again');
+      assert.equal(again.statusReason, 'seen again after it was resolved');
+      assert.equal(again.count, 3);
+      assert.equal(again.severity, 'critical', 'severity only goes up');
+      await store.updateFindingStatus(email.id, 'false_positive', 'test data', 'user:ada');
+      await store.commitAnalysis(commit('f', 3, { findings: [obs({ at: 4000 })] }));
+      assert.equal((await store.getFinding(email.id))!.status, 'false_positive', 'a false positive stays one');
+      page = await store.listFindings({ limit: 1, offset: 1 });
+      assert.equal(page.items.length, 1);
+      assert.equal(page.total, 2);
     });
 
     test('discovery rules: added per host, listed oldest first (all or one host), deleted', async () => {

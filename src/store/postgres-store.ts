@@ -35,6 +35,7 @@ import type {
   TransactionQuery,
   UserRecord,
 } from './store.ts';
+import { foldFinding, groupFindings, type FindingQuery, type FindingRecord, type FindingStatus } from './findings.ts';
 
 /** Each entry moves the schema one version forward; never edit a released one, add a new one. */
 const MIGRATIONS: string[] = [
@@ -157,6 +158,26 @@ const MIGRATIONS: string[] = [
      created_by TEXT NOT NULL
    );
    CREATE INDEX discovery_rules_host ON discovery_rules (host, created_at);`,
+  `CREATE TABLE findings (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     type TEXT COLLATE "C" NOT NULL,
+     owasp_category TEXT COLLATE "C",
+     severity TEXT NOT NULL,
+     endpoint_id TEXT COLLATE "C",
+     actor TEXT COLLATE "C",
+     subject TEXT,
+     summary TEXT NOT NULL,
+     first_seen BIGINT NOT NULL,
+     last_seen BIGINT NOT NULL,
+     count BIGINT NOT NULL,
+     status TEXT NOT NULL,
+     status_reason TEXT,
+     status_by TEXT,
+     status_at BIGINT,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX findings_last_seen ON findings (last_seen);
+   CREATE INDEX findings_endpoint ON findings (endpoint_id);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -507,6 +528,37 @@ export class PostgresStore implements Store {
     return (await this.sql`DELETE FROM specs WHERE id = ${id}`).count > 0;
   }
 
+  // ---- findings
+
+  async listFindings(q: FindingQuery): Promise<{ items: FindingRecord[]; total: number }> {
+    const conditions = [
+      q.category !== undefined ? this.sql`owasp_category = ${q.category}` : null,
+      q.severity !== undefined ? this.sql`severity = ${q.severity}` : null,
+      q.status !== undefined ? this.sql`status = ${q.status}` : null,
+      q.type !== undefined ? this.sql`type = ${q.type}` : null,
+      q.endpointId !== undefined ? this.sql`endpoint_id = ${q.endpointId}` : null,
+    ].filter((c) => c !== null);
+    const where = conditions.length > 0 ? conditions.reduce((acc, c, i) => (i === 0 ? this.sql`WHERE ${c}` : this.sql`${acc} AND ${c}`), this.sql``) : this.sql``;
+    const [{ n }] = await this.sql`SELECT COUNT(*) AS n FROM findings ${where}`;
+    const rows = await this.sql`SELECT * FROM findings ${where} ORDER BY last_seen DESC, id LIMIT ${q.limit} OFFSET ${q.offset}`;
+    return { items: rows.map(toFinding), total: num(n) };
+  }
+
+  async getFinding(id: string): Promise<FindingRecord | null> {
+    const [r] = await this.sql`SELECT * FROM findings WHERE id = ${id}`;
+    return r ? toFinding(r) : null;
+  }
+
+  async updateFindingStatus(id: string, status: FindingStatus, reason: string | null, by: string): Promise<FindingRecord | null> {
+    return this.sql.begin(async (tx) => {
+      const [r] = await tx`SELECT * FROM findings WHERE id = ${id} FOR UPDATE`;
+      if (!r) return null;
+      const next = { ...toFinding(r), status, statusReason: reason, statusBy: by, statusAt: Date.now() };
+      await writeFinding(tx, next);
+      return next;
+    });
+  }
+
   // ---- discovery rules
 
   async addDiscoveryRule(r: DiscoveryRuleRecord): Promise<void> {
@@ -557,6 +609,11 @@ export class PostgresStore implements Store {
       await Promise.all(c.state.map(([key, value]) => tx`
         INSERT INTO analysis_state (key, value, updated_at) VALUES (${text(key)}, ${JSON.stringify(value)}, ${now})
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`));
+      // Findings in id order (no deadlocks between analyzers), each folded into its row under a lock.
+      for (const [id, observations] of [...groupFindings(c.findings ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const [row] = await tx`SELECT * FROM findings WHERE id = ${id} FOR UPDATE`;
+        await writeFinding(tx, foldFinding(row ? toFinding(row) : null, observations));
+      }
       await tx`
         INSERT INTO analysis_progress (consumer, seq) VALUES (${c.consumer}, ${c.seq})
         ON CONFLICT (consumer) DO UPDATE SET seq = EXCLUDED.seq`;
@@ -917,4 +974,36 @@ async function migrate(sql: Sql, schema: string | undefined): Promise<void> {
       await tx`INSERT INTO tapline_schema_migrations (version, applied_at) VALUES (${v + 1}, ${Date.now()})`;
     }
   });
+}
+
+function toFinding(r: Record<string, unknown>): FindingRecord {
+  return {
+    id: r.id as string,
+    type: r.type as string,
+    owaspCategory: (r.owasp_category as string | null) ?? null,
+    severity: r.severity as FindingRecord['severity'],
+    endpointId: (r.endpoint_id as string | null) ?? null,
+    actor: (r.actor as string | null) ?? null,
+    subject: (r.subject as string | null) ?? null,
+    summary: r.summary as string,
+    firstSeen: num(r.first_seen),
+    lastSeen: num(r.last_seen),
+    count: num(r.count),
+    status: r.status as FindingStatus,
+    statusReason: (r.status_reason as string | null) ?? null,
+    statusBy: (r.status_by as string | null) ?? null,
+    statusAt: r.status_at === null || r.status_at === undefined ? null : num(r.status_at),
+    detail: JSON.parse(r.detail as string) as FindingRecord['detail'],
+  };
+}
+
+async function writeFinding(tx: Tx, f: FindingRecord): Promise<void> {
+  await tx`
+    INSERT INTO findings (id, type, owasp_category, severity, endpoint_id, actor, subject, summary, first_seen, last_seen, count, status, status_reason, status_by, status_at, detail)
+    VALUES (${text(f.id)}, ${text(f.type)}, ${f.owaspCategory === null ? null : text(f.owaspCategory)}, ${f.severity}, ${f.endpointId === null ? null : text(f.endpointId)},
+            ${f.actor === null ? null : text(f.actor)}, ${f.subject === null ? null : text(f.subject)}, ${text(f.summary)}, ${f.firstSeen}, ${f.lastSeen}, ${f.count},
+            ${f.status}, ${f.statusReason === null ? null : text(f.statusReason)}, ${f.statusBy === null ? null : text(f.statusBy)}, ${f.statusAt}, ${JSON.stringify(f.detail)})
+    ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, summary = EXCLUDED.summary, first_seen = EXCLUDED.first_seen,
+      last_seen = EXCLUDED.last_seen, count = EXCLUDED.count, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
+      status_by = EXCLUDED.status_by, status_at = EXCLUDED.status_at, detail = EXCLUDED.detail`;
 }

@@ -21,6 +21,7 @@ import type {
   StoredTransaction,
   TransactionQuery,
 } from './store.ts';
+import { foldFinding, groupFindings, type FindingQuery, type FindingRecord, type FindingStatus } from './findings.ts';
 
 /** Each entry moves the schema one version forward; never edit a released one, add a new one. */
 const MIGRATIONS: string[] = [
@@ -143,6 +144,26 @@ const MIGRATIONS: string[] = [
      created_by TEXT NOT NULL
    );
    CREATE INDEX discovery_rules_host ON discovery_rules(host, created_at);`,
+  `CREATE TABLE findings (
+     id TEXT PRIMARY KEY,
+     type TEXT NOT NULL,
+     owasp_category TEXT,
+     severity TEXT NOT NULL,
+     endpoint_id TEXT,
+     actor TEXT,
+     subject TEXT,
+     summary TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     status_reason TEXT,
+     status_by TEXT,
+     status_at INTEGER,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX findings_last_seen ON findings(last_seen);
+   CREATE INDEX findings_endpoint ON findings(endpoint_id);`,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -159,6 +180,27 @@ function toEndpoint(r: Row): EndpointRecord {
     lastSeen: Number(r.last_seen),
     sensitiveTypes: JSON.parse(r.sensitive_types as string) as string[],
     detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  };
+}
+
+function toFinding(r: Row): FindingRecord {
+  return {
+    id: r.id as string,
+    type: r.type as string,
+    owaspCategory: (r.owasp_category as string | null) ?? null,
+    severity: r.severity as FindingRecord['severity'],
+    endpointId: (r.endpoint_id as string | null) ?? null,
+    actor: (r.actor as string | null) ?? null,
+    subject: (r.subject as string | null) ?? null,
+    summary: r.summary as string,
+    firstSeen: Number(r.first_seen),
+    lastSeen: Number(r.last_seen),
+    count: Number(r.count),
+    status: r.status as FindingStatus,
+    statusReason: (r.status_reason as string | null) ?? null,
+    statusBy: (r.status_by as string | null) ?? null,
+    statusAt: r.status_at === null || r.status_at === undefined ? null : Number(r.status_at),
+    detail: JSON.parse(r.detail as string) as FindingRecord['detail'],
   };
 }
 
@@ -469,6 +511,10 @@ export class SqliteStore implements Store {
       }
       for (const id of c.removedEndpoints) this.run('DELETE FROM endpoints WHERE id = ?', id);
       for (const [key, value] of c.state) state.run(key, JSON.stringify(value), now);
+      for (const [id, observations] of groupFindings(c.findings ?? [])) {
+        const row = this.get('SELECT * FROM findings WHERE id = ?', id);
+        this.writeFinding(foldFinding(row ? toFinding(row) : null, observations));
+      }
       this.run('INSERT INTO analysis_progress (consumer, seq) VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq', c.consumer, c.seq);
       return true;
     });
@@ -502,6 +548,47 @@ export class SqliteStore implements Store {
 
   async allEndpoints(): Promise<EndpointRecord[]> {
     return this.all('SELECT * FROM endpoints ORDER BY id').map(toEndpoint);
+  }
+
+  private writeFinding(f: FindingRecord): void {
+    this.run(
+      `INSERT INTO findings (id, type, owasp_category, severity, endpoint_id, actor, subject, summary, first_seen, last_seen, count, status, status_reason, status_by, status_at, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, summary = excluded.summary, first_seen = excluded.first_seen,
+         last_seen = excluded.last_seen, count = excluded.count, status = excluded.status, status_reason = excluded.status_reason,
+         status_by = excluded.status_by, status_at = excluded.status_at, detail = excluded.detail`,
+      f.id, f.type, f.owaspCategory, f.severity, f.endpointId, f.actor, f.subject, f.summary, f.firstSeen, f.lastSeen, f.count,
+      f.status, f.statusReason, f.statusBy, f.statusAt, JSON.stringify(f.detail),
+    );
+  }
+
+  async listFindings(q: FindingQuery): Promise<{ items: FindingRecord[]; total: number }> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (q.category !== undefined) where.push('owasp_category = ?') && params.push(q.category);
+    if (q.severity !== undefined) where.push('severity = ?') && params.push(q.severity);
+    if (q.status !== undefined) where.push('status = ?') && params.push(q.status);
+    if (q.type !== undefined) where.push('type = ?') && params.push(q.type);
+    if (q.endpointId !== undefined) where.push('endpoint_id = ?') && params.push(q.endpointId);
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = Number(this.get(`SELECT COUNT(*) AS n FROM findings ${clause}`, ...params)!.n);
+    const rows = this.all(`SELECT * FROM findings ${clause} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?`, ...params, q.limit, q.offset);
+    return { items: rows.map(toFinding), total };
+  }
+
+  async getFinding(id: string): Promise<FindingRecord | null> {
+    const r = this.get('SELECT * FROM findings WHERE id = ?', id);
+    return r ? toFinding(r) : null;
+  }
+
+  async updateFindingStatus(id: string, status: FindingStatus, reason: string | null, by: string): Promise<FindingRecord | null> {
+    return this.tx(() => {
+      const r = this.get('SELECT * FROM findings WHERE id = ?', id);
+      if (!r) return null;
+      const next = { ...toFinding(r), status, statusReason: reason, statusBy: by, statusAt: Date.now() };
+      this.writeFinding(next);
+      return next;
+    });
   }
 
   async addDiscoveryRule(r: DiscoveryRuleRecord): Promise<void> {

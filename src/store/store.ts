@@ -1,5 +1,6 @@
 // Everything the console reads, behind one port with two adapters (embedded SQLite, PostgreSQL).
 // All methods are async so both adapters fit; times are milliseconds since the epoch.
+import type { FindingObservation, FindingQuery, FindingRecord, FindingStatus } from './findings.ts';
 
 export interface ClientRecord {
   clientId: string;
@@ -88,6 +89,8 @@ export interface AnalysisCommit {
   removedEndpoints: string[];
   /** Analyzer state to keep, by key (e.g. `discovery:host:api.example`). */
   state: Array<[string, unknown]>;
+  /** Issues the batch revealed, folded into their findings (store/findings.ts). */
+  findings?: FindingObservation[];
 }
 
 /** An uploaded OpenAPI document of an application. */
@@ -227,6 +230,10 @@ export interface Store {
   listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }>;
   allEndpoints(): Promise<EndpointRecord[]>;
   getEndpoint(id: string): Promise<EndpointRecord | null>;
+  listFindings(q: FindingQuery): Promise<{ items: FindingRecord[]; total: number }>;
+  getFinding(id: string): Promise<FindingRecord | null>;
+  /** Sets a finding's status with who and why; null when there is no such finding. */
+  updateFindingStatus(id: string, status: FindingStatus, reason: string | null, by: string): Promise<FindingRecord | null>;
   addDiscoveryRule(r: DiscoveryRuleRecord): Promise<void>;
   /** Oldest first (the order they apply in). */
   listDiscoveryRules(host?: string): Promise<DiscoveryRuleRecord[]>;

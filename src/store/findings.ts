@@ -1,0 +1,127 @@
+// Findings as the store keeps them: one row per (type, endpoint, actor, subject), however often
+// the issue recurs. Both store adapters fold new observations into a row with `foldFinding`, so
+// they count, keep evidence and reopen resolved findings the same way.
+import { createHash } from 'node:crypto';
+
+export type FindingStatus = 'open' | 'acknowledged' | 'resolved' | 'false_positive';
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+export const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'acknowledged', 'resolved', 'false_positive'];
+
+/** What an analyzer reports: one occurrence (or `count` of them) of an issue. */
+export interface FindingObservation {
+  /** Upper snake case, e.g. `SENSITIVE_DATA_IN_RESPONSE`, `SQL_INJECTION_ATTEMPT`. */
+  type: string;
+  /** `API1` ... `API10`, or null when it is not an OWASP API Top 10 category. */
+  owaspCategory: string | null;
+  severity: Severity;
+  endpointId: string | null;
+  /** Who (hashed identity), when the finding is about an actor. */
+  actor: string | null;
+  /** What inside the endpoint, e.g. a field path (`response.body.accounts.0.cardNumber`). */
+  subject: string | null;
+  summary: string;
+  /** Masked evidence a person can check (never raw sensitive values). */
+  evidence: Record<string, unknown>;
+  transactionId: string | null;
+  at: number;
+  count?: number;
+}
+
+export interface FindingRecord {
+  id: string;
+  type: string;
+  owaspCategory: string | null;
+  severity: Severity;
+  endpointId: string | null;
+  actor: string | null;
+  subject: string | null;
+  summary: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  status: FindingStatus;
+  statusReason: string | null;
+  statusBy: string | null;
+  statusAt: number | null;
+  /** The newest evidence (a few) and the transactions behind the finding (the newest 20). */
+  detail: { evidence: Array<Record<string, unknown>>; transactionIds: string[] };
+}
+
+export interface FindingQuery {
+  category?: string;
+  severity?: Severity;
+  status?: FindingStatus;
+  type?: string;
+  endpointId?: string;
+  limit: number;
+  offset: number;
+}
+
+const KEEP_EVIDENCE = 5;
+const KEEP_TRANSACTIONS = 20;
+
+/** The row a finding lives in: the same issue on the same endpoint, actor and subject. */
+export function findingId(o: Pick<FindingObservation, 'type' | 'endpointId' | 'actor' | 'subject'>): string {
+  return createHash('sha256').update([o.type, o.endpointId ?? '', o.actor ?? '', o.subject ?? ''].join('\n')).digest('base64url').slice(0, 22);
+}
+
+const worse = (a: Severity, b: Severity): Severity => (SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b);
+
+/**
+ * The row after `observations` (all of the same id, oldest first) on top of `current`. A resolved
+ * finding that recurs is open again; acknowledged and false-positive ones keep their status.
+ */
+export function foldFinding(current: FindingRecord | null, observations: FindingObservation[]): FindingRecord {
+  const first = observations[0]!;
+  let row: FindingRecord = current ?? {
+    id: findingId(first),
+    type: first.type,
+    owaspCategory: first.owaspCategory,
+    severity: first.severity,
+    endpointId: first.endpointId,
+    actor: first.actor,
+    subject: first.subject,
+    summary: first.summary,
+    firstSeen: first.at,
+    lastSeen: first.at,
+    count: 0,
+    status: 'open',
+    statusReason: null,
+    statusBy: null,
+    statusAt: null,
+    detail: { evidence: [], transactionIds: [] },
+  };
+  for (const o of observations) {
+    row = {
+      ...row,
+      severity: worse(row.severity, o.severity),
+      summary: o.summary,
+      firstSeen: Math.min(row.firstSeen, o.at),
+      lastSeen: Math.max(row.lastSeen, o.at),
+      count: row.count + (o.count ?? 1),
+      detail: {
+        evidence: [...row.detail.evidence, o.evidence].slice(-KEEP_EVIDENCE),
+        transactionIds: o.transactionId && !row.detail.transactionIds.includes(o.transactionId)
+          ? [...row.detail.transactionIds, o.transactionId].slice(-KEEP_TRANSACTIONS)
+          : row.detail.transactionIds,
+      },
+    };
+    if (row.status === 'resolved' && current !== null) {
+      row = { ...row, status: 'open', statusReason: 'seen again after it was resolved', statusBy: 'tapline', statusAt: o.at };
+    }
+  }
+  return row;
+}
+
+/** Observations grouped by the row they fold into, in the order given. */
+export function groupFindings(observations: FindingObservation[]): Map<string, FindingObservation[]> {
+  const groups = new Map<string, FindingObservation[]>();
+  for (const o of observations) {
+    const id = findingId(o);
+    const list = groups.get(id);
+    if (list) list.push(o);
+    else groups.set(id, [o]);
+  }
+  return groups;
+}
