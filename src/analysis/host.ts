@@ -1,14 +1,19 @@
 // Runs the analysis runner in a worker thread and connects it to the log's writer in this thread:
 // wakes it on appends, applies its acknowledgements, and restarts it if it dies.
 import { Worker } from 'node:worker_threads';
-import type { SqliteLog } from '../log/sqlite-log.ts';
-import type { RunnerOptions } from './runner.ts';
+import type { TransactionLog } from '../log/log.ts';
+import { ANALYSIS_CONSUMER as CONSUMER, type RunnerOptions } from './runner.ts';
 import type { StatsBatch } from '../edge/stats.ts';
 
+/** Where the worker reads the log: the embedded file (from a position), or JetStream partitions. */
+export type LogSource =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'nats'; url: string; stream: string; partitions: number[]; partitionCount: number };
+export type StoreSource = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
 export interface AnalysisWorkerData {
-  logPath: string;
-  storePath: string;
-  from: number;
+  log: ({ kind: 'sqlite'; path: string; from: number }) | Extract<LogSource, { kind: 'nats' }>;
+  store: StoreSource;
   options: Omit<RunnerOptions, 'clientIp'>;
   clientIpHeaders: string[];
   trustedProxies: string[];
@@ -17,34 +22,35 @@ export interface AnalysisWorkerData {
 export type ToWorker = { type: 'wake' } | { type: 'stop' } | { type: 'stats'; batch: StatsBatch };
 export type FromWorker = { type: 'ack'; seq: number; processed: number; failures: number } | { type: 'stopped' };
 
-export const CONSUMER = 'analysis';
 
 export class AnalysisHost {
   private worker: Worker | null = null;
   private stopping = false;
-  private readonly log: SqliteLog;
-  private readonly data: Omit<AnalysisWorkerData, 'from'>;
+  private readonly log: TransactionLog;
+  private readonly source: LogSource;
+  private readonly data: Omit<AnalysisWorkerData, 'log'>;
   private readonly onError: (err: Error) => void;
   /** Counted across worker restarts. */
   processed = 0;
   failures = 0;
   private base = { processed: 0, failures: 0 };
 
-  constructor(log: SqliteLog, data: Omit<AnalysisWorkerData, 'from'>, onError: (err: Error) => void) {
+  constructor(log: TransactionLog, source: LogSource, data: Omit<AnalysisWorkerData, 'log'>, onError: (err: Error) => void) {
     this.log = log;
+    this.source = source;
     this.data = data;
     this.onError = onError;
     log.onAppend(() => this.worker?.postMessage({ type: 'wake' } satisfies ToWorker));
   }
 
   start(): void {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), {
-      workerData: { ...this.data, from: this.log.cursor(CONSUMER) } satisfies AnalysisWorkerData,
-    });
+    const from = this.log.cursor(CONSUMER);
+    const log = this.source.kind === 'sqlite' ? { ...this.source, from } : this.source;
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { ...this.data, log } satisfies AnalysisWorkerData });
     this.base = { processed: this.processed, failures: this.failures };
     worker.on('message', (m: FromWorker) => {
       if (m.type !== 'ack') return;
-      this.log.ack(CONSUMER, m.seq);
+      if (this.source.kind === 'sqlite') this.log.ack(CONSUMER, m.seq);
       this.processed = this.base.processed + m.processed;
       this.failures = this.base.failures + m.failures;
     });

@@ -1,11 +1,20 @@
-// Feeds the log to the analysis steps and writes what they produce to the store. Today's step
-// records recent transactions for the console; analyzers (discovery, sensitive data, threats,
-// bots) plug in here. Writes are idempotent, so a batch redelivered after a crash is stored once.
+// Feeds the log to the analysis steps and writes what they produce to the store: the recent
+// transactions the console shows, and the inventory (endpoints and their traffic). Each batch's
+// results are committed in one store transaction with the log position they reach, so a batch
+// redelivered after a crash is recognized and skipped: nothing is counted twice.
 import type { LogConsumer } from '../log/log.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoredTransaction } from '../store/store.ts';
+import { applicationOf } from '../store/applications.ts';
 import type { ClientIpOptions } from '../wire/client-ip.ts';
-import { envelopeToTransaction } from '../wire/envelope.ts';
+import { envelopeToTransaction, type LoggedTransaction } from '../wire/envelope.ts';
 import { toStoredTransaction, type RecordOptions } from './record.ts';
+import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
+import type { Rule } from './discovery/rules.ts';
+
+/** The name analysis commits its progress under (one consumer of the log). */
+export const ANALYSIS_CONSUMER = 'analysis';
+/** How often uploaded specs and user rules are re-read (they apply to traffic from then on). */
+const SPEC_REFRESH_MS = 2_000;
 
 export interface RunnerOptions extends RecordOptions {
   clientIp: ClientIpOptions;
@@ -14,6 +23,10 @@ export interface RunnerOptions extends RecordOptions {
   retainCount: number;
   /** ... and none older than this (ms). */
   retainMs: number;
+  /** The name progress is committed under (default ANALYSIS_CONSUMER; one per partition on NATS). */
+  consumer?: string;
+  /** The hosts whose discovery state this runner owns (default: all). */
+  ownsHost?: (host: string) => boolean;
 }
 
 export class AnalysisRunner {
@@ -24,8 +37,20 @@ export class AnalysisRunner {
   private readonly consumer: LogConsumer;
   private readonly store: Store;
   private readonly options: RunnerOptions;
+  private inventory: InventoryStep | null = null;
+  /** Log position already committed to the store (entries up to it are skipped). */
+  private committed = 0;
+  /** Host -> id of the spec applied to its discovery (null: none). */
+  private readonly appliedSpecs = new Map<string, string | null>();
+  /** Host -> ids of the user rules applied to its discovery, in order. */
+  private readonly appliedRules = new Map<string, string>();
+  private specsCheckedAt = 0;
   processed = 0;
   failures = 0;
+
+  private get consumerName(): string {
+    return this.options.consumer ?? ANALYSIS_CONSUMER;
+  }
 
   constructor(consumer: LogConsumer, store: Store, options: RunnerOptions) {
     this.consumer = consumer;
@@ -47,6 +72,10 @@ export class AnalysisRunner {
   }
 
   private async run(): Promise<void> {
+    this.committed = await this.store.analysisProgress(this.consumerName);
+    const owns = this.options.ownsHost ?? (() => true);
+    const hostStates = (await this.store.analysisState(HOST_STATE_PREFIX)).filter(([key]) => owns(key.slice(HOST_STATE_PREFIX.length)));
+    this.inventory = InventoryStep.restore(hostStates, (await this.store.allEndpoints()).filter((e) => owns(e.host)));
     while (this.running) {
       const entries = await this.consumer.next(this.options.batchSize);
       if (entries.length === 0) {
@@ -57,22 +86,78 @@ export class AnalysisRunner {
         this.wake = null;
         continue;
       }
-      const rows = [];
-      for (const e of entries) {
-        try {
-          rows.push(toStoredTransaction(envelopeToTransaction(e.data, this.options.clientIp), this.options));
-        } catch (err) {
-          // The edge validated it; a failure here is a bug. Count it and move on rather than stall.
-          this.failures++;
-          console.error(`analysis: cannot decode log entry ${e.seq}: ${(err as Error).message}`);
-        }
-      }
-      await this.store.insertTransactions(rows);
+      await this.process(entries);
       // Count before acknowledging: the acknowledgement reports the count (worker.ts).
       this.processed += entries.length;
       await this.consumer.ack(entries[entries.length - 1]!.seq);
       // Let the edge run between batches.
       await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async process(entries: Array<{ seq: number; data: string }>): Promise<void> {
+    const inventory = this.inventory!;
+    const batch: LoggedTransaction[] = [];
+    const rows: StoredTransaction[] = [];
+    for (const e of entries) {
+      if (e.seq <= this.committed) continue; // committed before a restart, redelivered since
+      try {
+        const logged = envelopeToTransaction(e.data, this.options.clientIp);
+        rows.push(toStoredTransaction(logged, this.options));
+        batch.push(logged);
+      } catch (err) {
+        // The edge validated it; a failure here is a bug. Count it and move on rather than stall.
+        this.failures++;
+        console.error(`analysis: cannot analyze log entry ${e.seq}: ${(err as Error).message}`);
+      }
+    }
+    // A host seen for the first time gets its rules and spec before its first transaction.
+    const known = new Set(inventory.hostNames());
+    const fresh = batch.some((l) => !known.has(hostOf(l.transaction)));
+    if (fresh) for (const l of batch) inventory.host(hostOf(l.transaction));
+    await this.refreshSpecs(fresh);
+    for (const l of batch) {
+      try {
+        inventory.observe(l.transaction, l.receivedAt);
+      } catch (err) {
+        this.failures++;
+        console.error(`analysis: discovery failed on transaction ${l.transaction.id}: ${(err as Error).message}`);
+      }
+    }
+    const seq = entries[entries.length - 1]!.seq;
+    if (seq <= this.committed) return;
+    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, ...inventory.takeChanges() });
+    this.committed = seq;
+  }
+
+  /**
+   * Gives each host's discovery its user rules and the newest spec of its application, so they
+   * win over inference. Re-read every SPEC_REFRESH_MS, or at once when new hosts appeared.
+   */
+  private async refreshSpecs(force: boolean): Promise<void> {
+    if (!force && Date.now() - this.specsCheckedAt < SPEC_REFRESH_MS) return;
+    this.specsCheckedAt = Date.now();
+    const inventory = this.inventory!;
+    const apps = await this.store.listApplications();
+    const newest = new Map<string, string>();
+    for (const spec of await this.store.listSpecs()) if (!newest.has(spec.applicationId)) newest.set(spec.applicationId, spec.id);
+    const rules = new Map<string, Array<{ id: string; rule: Rule }>>();
+    for (const r of await this.store.listDiscoveryRules()) rules.set(r.host, [...(rules.get(r.host) ?? []), { id: r.id, rule: r.rule as unknown as Rule }]);
+    for (const host of new Set([...inventory.hostNames(), ...rules.keys()])) {
+      const list = rules.get(host) ?? [];
+      const ids = list.map((r) => r.id).join(',');
+      if ((this.appliedRules.get(host) ?? '') !== ids) {
+        inventory.setRules(host, list.map((r) => r.rule));
+        this.appliedRules.set(host, ids);
+      }
+    }
+    for (const host of inventory.hostNames()) {
+      const app = applicationOf(apps, host);
+      const specId = (app && newest.get(app.id)) ?? null;
+      if (this.appliedSpecs.get(host) === specId) continue;
+      const spec = specId ? await this.store.getSpec(specId) : null;
+      inventory.setSpec(host, spec?.document ?? null);
+      this.appliedSpecs.set(host, specId);
     }
   }
 

@@ -31,6 +31,13 @@ export const SERVE_OPTIONS = [
   { flag: 'max-inflight', env: 'TAPLINE_MAX_INFLIGHT', kind: 'int', default: 2048, help: 'answer 429 above this many ingestion requests in flight' },
   { flag: 'max-inflight-bytes', env: 'TAPLINE_MAX_INFLIGHT_BYTES', kind: 'int', default: 256 * 1024 * 1024, help: 'answer 429 when the bodies in flight would exceed this many bytes (unknown lengths count 1 MiB)' },
   { flag: 'analysis', env: 'TAPLINE_ANALYSIS', kind: 'string', default: 'on', help: '"off" runs no analysis in this process: the log keeps transactions until analysis runs again' },
+  { flag: 'role', env: 'TAPLINE_ROLE', kind: 'string', default: 'all', help: 'all, or one part of a cluster: edge (token service and ingestion), analyzer, console (admin API and web console)' },
+  { flag: 'log', env: 'TAPLINE_LOG', kind: 'string', default: 'sqlite', help: 'transaction log: "sqlite" (in the data directory) or nats://host:4222[,nats://host2:4222] (JetStream; needed by split roles)' },
+  { flag: 'log-stream', env: 'TAPLINE_LOG_STREAM', kind: 'string', default: 'TAPLINE_TXN', help: 'JetStream stream of the transaction log (with --log nats://)' },
+  { flag: 'log-partitions', env: 'TAPLINE_LOG_PARTITIONS', kind: 'int', default: 8, help: 'partitions of the JetStream stream (by request host); fixed once the stream exists' },
+  { flag: 'log-replicas', env: 'TAPLINE_LOG_REPLICAS', kind: 'int', default: 1, help: 'replicas of the JetStream stream (3 in a JetStream cluster)' },
+  { flag: 'partitions', env: 'TAPLINE_PARTITIONS', kind: 'list', default: [], help: 'partitions this analyzer consumes, e.g. 0,1,2,3 (default: all); give each analyzer a disjoint set' },
+  { flag: 'store', env: 'TAPLINE_STORE', kind: 'string', default: 'sqlite', help: 'store: "sqlite" (in the data directory) or postgres://user@host:5432/db' },
   { flag: 'log-level', env: 'TAPLINE_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -110,6 +117,16 @@ export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     else out[key] = spec.default;
   }
   if (out.analysis !== 'on' && out.analysis !== 'off') throw new UsageError(`--analysis must be "on" or "off" (got "${out.analysis}")`);
+  if (!['all', 'edge', 'analyzer', 'console'].includes(out.role as string)) throw new UsageError(`--role must be all, edge, analyzer or console (got "${out.role}")`);
+  if (out.log !== 'sqlite' && !/^nats:\/\//.test(out.log as string)) throw new UsageError(`--log must be "sqlite" or a nats:// URL (got "${out.log}")`);
+  if (out.store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(out.store as string)) throw new UsageError(`--store must be "sqlite" or a postgres:// URL (got "${out.store}")`);
+  if (out.role !== 'all' && (out.log === 'sqlite' || out.store === 'sqlite')) {
+    throw new UsageError(`--role ${out.role} shares the log and the store with other processes: give --log nats://... and --store postgres://...`);
+  }
+  const partitions = (out.partitions as string[]).map(Number);
+  if (partitions.some((p) => !Number.isInteger(p) || p < 0 || p >= (out.logPartitions as number))) {
+    throw new UsageError(`--partitions must be numbers from 0 to ${(out.logPartitions as number) - 1} (got "${(out.partitions as string[]).join(',')}")`);
+  }
   out.adminToken = env.TAPLINE_ADMIN_TOKEN || null;
   out.adminPassword = env.TAPLINE_ADMIN_PASSWORD || null;
   return out as ServeOptions;

@@ -6,7 +6,10 @@ import { join, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { SqliteLog } from '../log/sqlite-log.ts';
+import { NatsLog } from '../log/nats-log.ts';
+import type { TransactionLog } from '../log/log.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
+import { PostgresStore } from '../store/postgres-store.ts';
 import type { Store } from '../store/store.ts';
 import { KeyRing } from '../auth/keys.ts';
 import { ClientService, MAX_TOKEN_LIFESPAN } from '../auth/clients.ts';
@@ -22,13 +25,14 @@ import { installAccess } from '../console/access.ts';
 import { sessionRoutes } from '../console/session-routes.ts';
 import { insightsRoutes } from '../console/insights-routes.ts';
 import { specRoutes } from '../console/spec-routes.ts';
+import { inventoryRoutes } from '../console/inventory-routes.ts';
 import { webConsole } from '../console/web.ts';
 import { generateApimPolicy } from '../capture/apim-policy.ts';
 import { UserService } from '../console/users.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { metricsText } from '../console/metrics.ts';
-import { AnalysisHost } from '../analysis/host.ts';
+import { AnalysisHost, type LogSource, type StoreSource } from '../analysis/host.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
 import { resolveServeOptions, serveHelp, UsageError, type ServeOptions } from './options.ts';
 
@@ -70,10 +74,18 @@ async function installationSecret(store: Store, key: string): Promise<string> {
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const dataDir = resolve(o.data);
   mkdirSync(dataDir, { recursive: true });
-  const storePath = join(dataDir, 'store.db');
-  const logPath = join(dataDir, 'log.db');
-  const store = new SqliteStore(storePath);
-  const log = await SqliteLog.open(logPath, { retainMs: o.dedupeWindow * 1000 });
+  const runsEdge = o.role === 'all' || o.role === 'edge';
+  const runsConsole = o.role === 'all' || o.role === 'console';
+  const runsAnalysis = (o.role === 'all' || o.role === 'analyzer') && o.analysis === 'on';
+  const storeSource: StoreSource = o.store === 'sqlite' ? { kind: 'sqlite', path: join(dataDir, 'store.db') } : { kind: 'postgres', url: o.store };
+  const store: Store & { close(): Promise<void> } = storeSource.kind === 'sqlite' ? new SqliteStore(storeSource.path) : await PostgresStore.open(storeSource.url);
+  const partitions = o.partitions.length > 0 ? o.partitions.map(Number) : Array.from({ length: o.logPartitions }, (_, i) => i);
+  const logSource: LogSource = o.log === 'sqlite'
+    ? { kind: 'sqlite', path: join(dataDir, 'log.db') }
+    : { kind: 'nats', url: o.log, stream: o.logStream, partitions, partitionCount: o.logPartitions };
+  const log: TransactionLog = logSource.kind === 'sqlite'
+    ? await SqliteLog.open(logSource.path, { retainMs: o.dedupeWindow * 1000 })
+    : await NatsLog.open(logSource.url, { stream: logSource.stream, partitions: logSource.partitionCount, replicas: o.logReplicas, duplicateWindowMs: o.dedupeWindow * 1000 });
   const generatedAdminToken = await ensureAdminToken(store, o.adminToken);
   const users = new UserService(store);
   const generatedAdminPassword = await users.ensureFirstAdmin(o.adminPassword);
@@ -97,7 +109,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     forceCloseConnections: 'idle',
     serverFactory: (fastifyHandler) => {
       const server = createServer((req, res) => {
-        const route = edge?.route(req.url);
+        const route = runsEdge ? edge?.route(req.url) : undefined;
         if (route) void edge!.handle(req, res, route);
         else fastifyHandler(req, res);
       });
@@ -121,9 +133,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const sweep = setInterval(() => dedupe.sweep(Date.now()), 5_000);
   sweep.unref();
 
-  const runner = new AnalysisHost(log, {
-    logPath,
-    storePath,
+  const runner = new AnalysisHost(log, logSource, {
+    store: storeSource,
     clientIpHeaders: o.clientIpHeaders.map((h) => h.toLowerCase()),
     trustedProxies: o.trustedProxies,
     options: {
@@ -141,6 +152,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     ingressAllow,
     maxPendingBytes: o.maxPendingBytes,
     maxLag: o.maxLag,
+    // In a cluster the analyzers are other processes: their lag is read from the stream.
     analysisLag: o.analysis === 'on' ? () => runner.lag() : null,
     maxInflight: o.maxInflight,
     maxInflightBytes: o.maxInflightBytes,
@@ -163,11 +175,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   await app.register(async (scope) => {
     scope.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
-  await app.register(tokenRoutes, { realm: o.realm, tokens, keys });
-  await app.register(async (api) => {
+  if (runsEdge) await app.register(tokenRoutes, { realm: o.realm, tokens, keys });
+  if (runsConsole) await app.register(async (api) => {
     installAccess(api, { store, users });
     await api.register(apiRoutes, { store, clients, keys });
     await api.register(specRoutes, { store });
+    await api.register(inventoryRoutes, { store });
     await api.register(sessionRoutes, { store, users, secureCookies: (o.publicUrl ?? '').startsWith('https:') });
     await api.register(insightsRoutes, {
       store,
@@ -183,13 +196,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       }),
     });
   }, { prefix: '/api/v1' });
-  await app.register(webConsole, { dir: fileURLToPath(new URL('../../dist/web', import.meta.url)) });
+  if (runsConsole) await app.register(webConsole, { dir: fileURLToPath(new URL('../../dist/web', import.meta.url)) });
 
   await app.listen({ host: o.host, port: o.port });
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   tokens.issuer = `${(o.publicUrl ?? url).replace(/\/+$/, '')}/auth/realms/${o.realm}`;
-  if (o.analysis === 'on') {
+  if (runsAnalysis) {
     runner.start();
     forwardStats = (batch) => runner.forwardStats(batch);
   }

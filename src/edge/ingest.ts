@@ -304,7 +304,9 @@ export class EdgeIngest {
       if (earlier) return { entry: null, waitFor: earlier.pending };
     }
     const data = encodeEnvelope({ clientId, receivedAt: now, id, idGenerated: !given }, item, itemJson);
-    return { entry: { clientId, transactionId: id, receivedAt: now, data }, waitFor: null };
+    // A partitioned log keeps one host's traffic together: the host is what discovery's state is keyed by.
+    const partitionKey = (item.request.host ?? item.request.connection['server-ip']).toLowerCase();
+    return { entry: { clientId, transactionId: id, receivedAt: now, data, partitionKey }, waitFor: null };
   }
 
   /** Appends the new entries durably; duplicates wait for their first copy. */

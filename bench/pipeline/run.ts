@@ -1,0 +1,185 @@
+// Pipeline bench (see bench/README.md): does analysis keep pace with ingestion? wrk posts batches
+// of realistic, varied transactions (several hosts, parameterized paths with fresh ids, JSON
+// bodies) to two Tapline servers in the same run, alternating: one with analysis on (discovery,
+// endpoint aggregates, recent transactions), one with --analysis off. Reports the accepted
+// transactions/s of each, their ratio (goal at least 0.8), the analysis rate, and the analysis lag
+// (sampled during the run, at its end, and how long it took to drain).
+//
+//   node bench/pipeline/run.ts [--duration 10] [--rounds 2] [--connections 16] [--batch 50]
+//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_RESULTS_DIR
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ADMIN_TOKEN, ROOT, admin, children, hasWrk, median, setting, sleep, startChild, stopChild, type Child } from '../lib.ts';
+
+const DURATION = setting('duration', 'BENCH_DURATION', 10);
+const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
+const CONNECTIONS = Math.max(1, Math.round(setting('connections', 'BENCH_CONNECTIONS', 16)));
+const BATCH = Math.max(1, Math.round(setting('batch', 'BENCH_BATCH', 50)));
+const DRAIN_TIMEOUT_MS = 300_000;
+const POST_LUA = join(ROOT, 'bench/ingest/post.lua');
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** Paths of a few APIs; `@ID@` becomes a fresh id per request (so templates must be inferred). */
+const SHAPES: Array<{ host: string; method: string; uri: string; body?: unknown; response: unknown; status?: number }> = [
+  { host: 'api.shop.example', method: 'GET', uri: '/v1/users/@ID@', response: { id: 1, name: 'Ada', email: 'ada@example.com', roles: ['admin'] } },
+  { host: 'api.shop.example', method: 'GET', uri: '/v1/users/@ID@/orders?limit=20', response: [{ id: 7, total: 12.5, created: '2024-05-01T10:00:00Z' }] },
+  { host: 'api.shop.example', method: 'POST', uri: '/v1/orders', body: { sku: 'A-1', quantity: 2 }, response: { id: 9, status: 'new' }, status: 201 },
+  { host: 'api.shop.example', method: 'GET', uri: '/v1/orders/@ID@', response: { id: 9, status: 'paid', lines: [{ sku: 'A-1', quantity: 2 }] } },
+  { host: 'api.shop.example', method: 'GET', uri: '/v1/users/me', response: { id: 1, name: 'Ada' } },
+  { host: 'billing.example', method: 'GET', uri: '/invoices/@ID@.pdf', response: { url: 'https://cdn.example/x.pdf' } },
+  { host: 'billing.example', method: 'PUT', uri: '/accounts/@ID@/settings', body: { currency: 'EUR' }, response: { ok: true } },
+  { host: 'search.example', method: 'GET', uri: '/search?q=shoes&page=2', response: { hits: [{ id: 'p1', score: 0.9 }], total: 1 } },
+];
+
+function transaction(shape: (typeof SHAPES)[number], id: string) {
+  const reqBody = shape.body === undefined ? null : JSON.stringify(shape.body);
+  const resBody = JSON.stringify(shape.response);
+  return {
+    timestamp: '1718000000.123',
+    version: '1.0',
+    'transaction-id': id,
+    request: {
+      'client-ip': '203.0.113.7',
+      'http-method': shape.method,
+      'uri-query-fragment': shape.uri.replace('@ID@', id),
+      host: shape.host,
+      connection: { 'connection-ip': '10.0.0.4', 'server-ip': '10.0.1.9', 'server-port': 443 },
+      headers: [`accept:${b64('application/json')}`, `authorization:${b64('Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2xvZ2luLmV4YW1wbGUifQ.')}`, ...(reqBody ? [`content-type:${b64('application/json')}`] : [])],
+      ...(reqBody && { body: { length: reqBody.length, data: b64(reqBody) } }),
+    },
+    response: { 'status-code': String(shape.status ?? 200), headers: [`content-type:${b64('application/json')}`], body: { length: resBody.length, data: b64(resBody) } },
+    'txn-meta-data': { source_info: { type: 'bench' }, data_extractions: { latency_ms: 12 } },
+  };
+}
+
+async function metrics(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const get = (name: string, labels = '') => {
+    const m = new RegExp(`^${name}${labels.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  return {
+    accepted: get('tapline_ingest_transactions_total', '{outcome="accepted"}'),
+    lag: get('tapline_analysis_lag'),
+    processed: get('tapline_analysis_processed_total'),
+    pending: get('tapline_log_pending_bytes'),
+  };
+}
+
+async function waitDrained(url: string, analysis: boolean): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const m = await metrics(url);
+    if ((!analysis || m.lag === 0) && m.pending === 0) return Date.now() - start;
+    if (Date.now() - start > DRAIN_TIMEOUT_MS) throw new Error(`not drained after ${DRAIN_TIMEOUT_MS / 1000} s (lag ${m.lag})`);
+    await sleep(100);
+  }
+}
+
+interface Run {
+  server: string;
+  acceptedPerSec: number;
+  analyzedPerSec: number;
+  maxLag: number;
+  endLag: number;
+  drainMs: number;
+  non2xx: number;
+}
+
+let runNo = 0;
+async function run(server: Child, analysis: boolean, file: string, authorization: string): Promise<Run> {
+  await waitDrained(server.url, analysis);
+  const before = await metrics(server.url);
+  const nonce = `p${++runNo}${randomBytes(2).toString('hex')}`;
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--timeout', '30s', '-s', POST_LUA, `${server.url}/api-transactions`, '--', file, nonce];
+  const proc = spawn('wrk', args, { env: { ...process.env, WRK_AUTHORIZATION: authorization }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const started = Date.now();
+  let maxLag = 0;
+  const sampler = setInterval(() => void metrics(server.url).then((m) => (maxLag = Math.max(maxLag, m.lag)), () => undefined), 250);
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  clearInterval(sampler);
+  const seconds = (Date.now() - started) / 1000;
+  if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
+  const after = await metrics(server.url);
+  const drainMs = await waitDrained(server.url, analysis);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  return {
+    server: server.name,
+    acceptedPerSec: Math.round((after.accepted - before.accepted) / seconds),
+    analyzedPerSec: analysis ? Math.round((after.processed - before.processed) / seconds) : 0,
+    maxLag: Math.max(maxLag, after.lag),
+    endLag: after.lag,
+    drainMs,
+    non2xx,
+  };
+}
+
+async function main(): Promise<number> {
+  if (!hasWrk()) {
+    console.error('bench: wrk is not installed (apt-get install wrk)');
+    return 1;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'tapline-pipeline-'));
+  try {
+    const start = (name: string, extra: string[]) =>
+      startChild(name, ['bin/tapline.js', 'serve', '--data', join(work, name), '--port', '0', '--log-level', 'error', ...extra], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
+    const on = await start('analysis-on', []);
+    const off = await start('analysis-off', ['--analysis', 'off']);
+    const auth = new Map<Child, string>();
+    for (const s of [on, off]) {
+      const client = await admin(s.url, '/clients', { name: 'bench' });
+      const res = await fetch(`${s.url}/auth/realms/tapline/protocol/openid-connect/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret }),
+      });
+      auth.set(s, `Bearer ${((await res.json()) as { access_token: string }).access_token}`);
+    }
+    const file = join(work, 'batch.json');
+    writeFileSync(file, JSON.stringify({ data: Array.from({ length: BATCH }, (_, i) => transaction(SHAPES[i % SHAPES.length]!, `@ID@-${i}`)) }));
+    console.log(`# Pipeline bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, batches of ${BATCH}, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up`);
+    const results: Run[] = [];
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const [server, analysis] of [[on, true], [off, false]] as const) {
+        const r = await run(server, analysis, file, auth.get(server)!);
+        const tag = round === 0 ? ' (warm-up)' : '';
+        console.log(`${r.server.padEnd(13)} ${String(r.acceptedPerSec).padStart(7)} tx/s accepted${analysis ? `, analysed ${r.analyzedPerSec} tx/s, lag max ${r.maxLag} / end ${r.endLag}, drained in ${r.drainMs} ms` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}${tag}`);
+        if (round > 0) results.push(r);
+      }
+    }
+    const pick = (name: string) => results.filter((r) => r.server === name);
+    const onRate = median(pick('analysis-on').map((r) => r.acceptedPerSec));
+    const offRate = median(pick('analysis-off').map((r) => r.acceptedPerSec));
+    const summary = {
+      connections: CONNECTIONS,
+      batch: BATCH,
+      durationS: DURATION,
+      acceptedPerSecAnalysisOn: onRate,
+      acceptedPerSecAnalysisOff: offRate,
+      ratio: Math.round((onRate / offRate) * 100) / 100,
+      analyzedPerSec: median(pick('analysis-on').map((r) => r.analyzedPerSec)),
+      maxLag: Math.max(...pick('analysis-on').map((r) => r.maxLag)),
+      endLag: median(pick('analysis-on').map((r) => r.endLag)),
+      drainMs: median(pick('analysis-on').map((r) => r.drainMs)),
+      non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+      runs: results,
+    };
+    console.log(`\nanalysis on / off: ${onRate} / ${offRate} tx/s = ${summary.ratio} (goal >= 0.8); analysed ${summary.analyzedPerSec} tx/s; lag max ${summary.maxLag}, at the end of a run ${summary.endLag} (median), drained in ${summary.drainMs} ms`);
+    const dir = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(summary, null, 2));
+    return summary.non2xx > 0 ? 2 : 0;
+  } finally {
+    for (const c of children.splice(0)) await stopChild(c);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();

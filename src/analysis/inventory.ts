@@ -1,0 +1,198 @@
+// The inventory step of the analysis runner: feeds each transaction to discovery (the endpoint it
+// belongs to) and to that endpoint's traffic aggregate, follows discovery's refinements and merges
+// so an endpoint keeps its identity and history, and hands the runner what changed in a batch,
+// to be committed to the store together with the log position (nothing counted twice).
+import { createHash } from 'node:crypto';
+import type { Transaction } from '../wire/transaction.ts';
+import type { EndpointRecord } from '../store/store.ts';
+import { HostDiscovery, type Endpoint, type EndpointRef, type HostState, type Source } from './discovery/discovery.ts';
+import { observationFromTransaction } from './discovery/observation.ts';
+import type { Rule } from './discovery/rules.ts';
+import { mergeEndpointStats, newEndpointStats, observeTransaction, type EndpointStats } from './discovery/endpoint-stats.ts';
+
+export const HOST_STATE_PREFIX = 'discovery:host:';
+const HISTORY_LIMIT = 20;
+
+/** An endpoint's id: stable for the life of its discovery key (host + method + key). */
+export function endpointId(host: string, key: string): string {
+  return createHash('sha256').update(`${host}\n${key}`).digest('base64url').slice(0, 22);
+}
+
+/** The host discovery files a transaction under (the same rule as its observations). */
+export function hostOf(t: Transaction): string {
+  return (t.request.host ?? t.request.connection.serverIp).toLowerCase();
+}
+
+const PROVENANCE: Record<Source, EndpointRecord['provenance']> = { spec: 'spec', route: 'gateway', inferred: 'inferred', user: 'inferred' };
+
+interface Aggregate {
+  host: string;
+  method: string;
+  key: string;
+  stats: EndpointStats;
+  /** Templates this endpoint had before, oldest first. */
+  history: Array<{ template: string; until: number; event: string }>;
+  /** The template last written, to notice refinements. */
+  template: string | null;
+  /** Its shape when discovery does not list it (a spec endpoint that got history but no traffic yet). */
+  fallback: EndpointRef | null;
+}
+
+export interface InventoryChanges {
+  endpoints: EndpointRecord[];
+  removedEndpoints: string[];
+  state: Array<[string, unknown]>;
+}
+
+export class InventoryStep {
+  private readonly hosts = new Map<string, HostDiscovery>();
+  private readonly aggregates = new Map<string, Aggregate>();
+  private readonly dirtyHosts = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly removed = new Set<string>();
+
+  /** Rebuilds the step from what the store kept: discovery state per host and endpoint records. */
+  static restore(hostStates: Array<[string, unknown]>, endpoints: EndpointRecord[]): InventoryStep {
+    const step = new InventoryStep();
+    for (const [, state] of hostStates) {
+      const h = HostDiscovery.fromJSON(state as HostState);
+      step.hosts.set(h.host, h);
+    }
+    for (const e of endpoints) {
+      const d = e.detail as { key?: string; stats?: EndpointStats; history?: Aggregate['history'] };
+      if (!d.key || !d.stats) continue;
+      step.aggregates.set(e.id, { host: e.host, method: e.method, key: d.key, stats: d.stats, history: d.history ?? [], template: e.pathTemplate, fallback: null });
+    }
+    return step;
+  }
+
+  /** Discovery of a host (created on first sight). */
+  host(name: string): HostDiscovery {
+    let h = this.hosts.get(name);
+    if (!h) {
+      h = new HostDiscovery(name);
+      this.hosts.set(name, h);
+    }
+    return h;
+  }
+
+  hostNames(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  /**
+   * Replaces a host's spec (the newest uploaded for its application); null removes it. Endpoints
+   * inferred earlier that the spec documents join the spec's endpoint, with their traffic and
+   * history, so the inventory does not list an operation twice.
+   */
+  setSpec(host: string, doc: Record<string, unknown> | null): void {
+    const h = this.host(host);
+    if (doc) h.setSpec(doc);
+    else h.setSpecTemplates([]);
+    this.dirtyHosts.add(host);
+    if (!doc) return;
+    const now = Date.now();
+    for (const [id, agg] of [...this.aggregates]) {
+      if (agg.host !== host || agg.template === null || agg.key.startsWith('spec:')) continue;
+      // A path the template stands for (parameters as placeholder values) is what the spec matches.
+      let n = 0;
+      const path = agg.template.replace(/\{[^}]*\}/g, () => `tapline-param-${n++}`);
+      const ref = h.lookup(agg.method, path);
+      if (!ref || ref.source !== 'spec') continue;
+      this.mergeInto(id, endpointId(host, ref.key), ref, { template: agg.template, until: now, event: 'documented' });
+    }
+  }
+
+  /** Moves an endpoint's traffic and history into another (created when absent); the first goes away. */
+  private mergeInto(fromId: string, intoId: string, into: EndpointRef, event: Aggregate['history'][number]): void {
+    const from = this.aggregates.get(fromId);
+    if (!from || fromId === intoId) return;
+    const target = this.aggregates.get(intoId) ?? { host: from.host, method: into.method, key: into.key, stats: newEndpointStats(), history: [], template: null, fallback: into };
+    target.stats = mergeEndpointStats(target.stats, from.stats);
+    target.history.push(...from.history, event);
+    this.aggregates.set(intoId, target);
+    this.aggregates.delete(fromId);
+    this.dirty.delete(fromId);
+    this.dirty.add(intoId);
+    this.removed.add(fromId);
+  }
+
+  /**
+   * Replaces a host's user rules (merge, split, rename, ignore). Rules apply to traffic from now
+   * on and are never undone by inference; removing one rebuilds the host's rule set.
+   */
+  setRules(host: string, rules: Rule[]): void {
+    const h = this.host(host);
+    this.hosts.set(host, HostDiscovery.fromJSON({ ...h.toJSON(), rules }));
+    this.dirtyHosts.add(host);
+  }
+
+  observe(t: Transaction, receivedAt: number): void {
+    const obs = observationFromTransaction(t);
+    const h = this.host(obs.host);
+    const ref = h.observe(obs);
+    this.dirtyHosts.add(obs.host);
+    if (!ref) return; // a user rule ignores this path
+    const id = endpointId(obs.host, ref.key);
+    let agg = this.aggregates.get(id);
+    if (!agg) {
+      agg = { host: obs.host, method: ref.method, key: ref.key, stats: newEndpointStats(), history: [], template: null, fallback: null };
+      this.aggregates.set(id, agg);
+      this.removed.delete(id);
+    }
+    observeTransaction(agg.stats, t, receivedAt);
+    this.dirty.add(id);
+  }
+
+  /** What changed since the last call: endpoint records to write, ids to delete, host states. */
+  takeChanges(now = Date.now()): InventoryChanges {
+    const state: Array<[string, unknown]> = [];
+    const current = new Map<string, Endpoint>();
+    for (const name of this.dirtyHosts) {
+      const h = this.hosts.get(name)!;
+      for (const event of h.takeEvents()) this.apply(name, event, now);
+      for (const e of h.endpoints()) current.set(endpointId(name, e.key), e);
+      state.push([`${HOST_STATE_PREFIX}${name}`, h.toJSON()]);
+    }
+    const endpoints: EndpointRecord[] = [];
+    for (const id of this.dirty) {
+      const agg = this.aggregates.get(id);
+      if (!agg) continue;
+      const e = current.get(id) ?? (agg.fallback && { ...agg.fallback, hits: 0 });
+      if (!e) continue;
+      if (agg.template !== null && agg.template !== e.template) agg.history.push({ template: agg.template, until: now, event: 'refined' });
+      if (agg.history.length > HISTORY_LIMIT) agg.history.splice(0, agg.history.length - HISTORY_LIMIT);
+      agg.template = e.template;
+      endpoints.push(this.record(id, agg, e));
+    }
+    const removedEndpoints = [...this.removed];
+    this.dirtyHosts.clear();
+    this.dirty.clear();
+    this.removed.clear();
+    return { endpoints, removedEndpoints, state };
+  }
+
+  /** A merge moves the merged endpoint's traffic into the one it joined; its id goes away. */
+  private apply(host: string, event: ReturnType<HostDiscovery['takeEvents']>[number], now: number): void {
+    if (event.kind !== 'merged') return;
+    const from = this.aggregates.get(endpointId(host, event.key));
+    if (!from) return;
+    const into: EndpointRef = { host, method: from.method, key: event.into, template: event.to, source: 'inferred', params: [] };
+    this.mergeInto(endpointId(host, event.key), endpointId(host, event.into), into, { template: event.from, until: now, event: 'merged' });
+  }
+
+  private record(id: string, agg: Aggregate, e: Endpoint): EndpointRecord {
+    return {
+      id,
+      host: agg.host,
+      method: e.method,
+      pathTemplate: e.template,
+      provenance: PROVENANCE[e.source],
+      calls: agg.stats.calls,
+      firstSeen: agg.stats.firstSeen,
+      lastSeen: agg.stats.lastSeen,
+      sensitiveTypes: [],
+      detail: { key: agg.key, source: e.source, params: e.params, stats: agg.stats, history: agg.history },
+    };
+  }
+}
