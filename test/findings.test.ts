@@ -1,0 +1,56 @@
+// The findings API: list with filters, one finding with evidence and transactions, status changes
+// with a reason (audited), CSV export safe for spreadsheets.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, ADMIN_TOKEN, type TestServer } from './helpers.ts';
+import type { FindingObservation } from '../src/store/findings.ts';
+
+describe('findings API', () => {
+  let server: TestServer;
+  const obs = (over: Partial<FindingObservation>): FindingObservation => ({
+    type: 'SENSITIVE_DATA_IN_RESPONSE', owaspCategory: 'API3', severity: 'medium', endpointId: 'e1', actor: null, subject: 'response.body.email',
+    summary: 'EMAIL returned in responses', evidence: { value: 'a***@e******.com' }, transactionId: 't1', at: Date.UTC(2026, 0, 1), ...over,
+  });
+
+  before(async () => {
+    server = await startTestServer();
+    await server.store.commitAnalysis({
+      consumer: 'test', seq: 1, transactions: [], endpoints: [], removedEndpoints: [], state: [],
+      findings: [obs({}), obs({ transactionId: 't2' }), obs({ type: 'SQL_INJECTION_ATTEMPT', owaspCategory: null, severity: 'high', subject: 'query.id', summary: '=cmd|calc, "quoted"' })],
+    });
+  });
+  after(() => server.destroy());
+
+  test('list, filter, read one, change status with a reason', async () => {
+    let res = await server.admin('/findings');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.total, 2);
+    res = await server.admin('/findings?category=API3&status=open');
+    assert.equal(res.body.items.length, 1);
+    const f = res.body.items[0];
+    assert.equal(f.count, 2);
+    assert.equal(f.firstSeen, '2026-01-01T00:00:00.000Z');
+    const one = await server.admin(`/findings/${f.id}`);
+    assert.deepEqual(one.body.transactionIds, ['t1', 't2']);
+    assert.deepEqual(one.body.evidence[0], { value: 'a***@e******.com' });
+    const patched = await server.admin(`/findings/${f.id}`, { method: 'PATCH', body: { status: 'acknowledged', reason: 'ticket SEC-42' } });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.status, 'acknowledged');
+    assert.equal(patched.body.statusReason, 'ticket SEC-42');
+    assert.match(patched.body.statusBy, /^admin-token@/);
+    assert.equal((await server.admin(`/findings/${f.id}`, { method: 'PATCH', body: { status: 'closed' } })).status, 400);
+    assert.equal((await server.admin('/findings/nope', { method: 'PATCH', body: { status: 'resolved' } })).status, 404);
+    const audit = await server.admin('/audit-log');
+    assert.ok(audit.body.items.some((a: { action: string }) => a.action === 'finding.status'));
+  });
+
+  test('CSV export: a header row, quoted fields, formulas neutralized', async () => {
+    const res = await fetch(`${server.url}/api/v1/findings?format=csv&severity=high`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+    const lines = (await res.text()).trimEnd().split('\r\n');
+    assert.equal(lines[0], 'id,type,owaspCategory,severity,status,endpointId,actor,subject,count,firstSeen,lastSeen,summary,statusReason');
+    assert.equal(lines.length, 2);
+    assert.ok(lines[1]!.includes(`"'=cmd|calc, ""quoted"""`), lines[1]);
+  });
+});
