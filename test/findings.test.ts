@@ -2,7 +2,8 @@
 // with a reason (audited), CSV export safe for spreadsheets.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, ADMIN_TOKEN, type TestServer } from './helpers.ts';
+import { randomUUID } from 'node:crypto';
+import { startTestServer, ADMIN_TOKEN, createClient, getToken, postJson, sampleTransaction, type TestServer } from './helpers.ts';
 import type { FindingObservation } from '../src/store/findings.ts';
 
 describe('findings API', () => {
@@ -44,8 +45,25 @@ describe('findings API', () => {
     assert.ok(audit.body.items.some((a: { action: string }) => a.action === 'finding.status'));
   });
 
+  test('analysis raises findings from traffic, tied to the endpoint and the transactions', async () => {
+    const { clientId, secret } = await createClient(server);
+    const token = await getToken(server, clientId, secret);
+    const ids = [randomUUID(), randomUUID()];
+    const data = ids.map((id) => sampleTransaction({ id, host: 'auth.example', uri: `/v1/login?user=ada&password=${randomUUID()}` }));
+    assert.equal((await postJson(`${server.url}/api-transactions`, token, { data })).status, 200);
+    await server.runner.drain();
+    const res = await server.admin('/findings?type=CREDENTIALS_IN_URL');
+    assert.equal(res.body.items.length, 1);
+    const f = res.body.items[0];
+    assert.equal(f.owaspCategory, 'API2');
+    assert.equal(f.count, 2);
+    const endpoint = await server.admin(`/endpoints/${f.endpointId}`);
+    assert.equal(endpoint.body.host, 'auth.example');
+    assert.deepEqual((await server.admin(`/findings/${f.id}`)).body.transactionIds, ids);
+  });
+
   test('CSV export: a header row, quoted fields, formulas neutralized', async () => {
-    const res = await fetch(`${server.url}/api/v1/findings?format=csv&severity=high`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`${server.url}/api/v1/findings?format=csv&type=SQL_INJECTION_ATTEMPT`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
     const lines = (await res.text()).trimEnd().split('\r\n');

@@ -127,12 +127,13 @@ export class InventoryStep {
     this.dirtyHosts.add(host);
   }
 
-  observe(t: Transaction, receivedAt: number): void {
+  /** Adds a transaction to its endpoint; returns the endpoint's id (null: a user rule ignores the path). */
+  observe(t: Transaction, receivedAt: number): string | null {
     const obs = observationFromTransaction(t);
     const h = this.host(obs.host);
     const ref = h.observe(obs);
     this.dirtyHosts.add(obs.host);
-    if (!ref) return; // a user rule ignores this path
+    if (!ref) return null;
     const id = endpointId(obs.host, ref.key);
     let agg = this.aggregates.get(id);
     if (!agg) {
@@ -142,6 +143,7 @@ export class InventoryStep {
     }
     observeTransaction(agg.stats, t, receivedAt);
     this.dirty.add(id);
+    return id;
   }
 
   /** What changed since the last call: endpoint records to write, ids to delete, host states. */

@@ -10,6 +10,8 @@ import { envelopeToTransaction, type LoggedTransaction } from '../wire/envelope.
 import { toStoredTransaction, type RecordOptions } from './record.ts';
 import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
 import type { Rule } from './discovery/rules.ts';
+import { passiveChecks } from './threats/passive.ts';
+import type { FindingObservation } from '../store/findings.ts';
 
 /** The name analysis commits its progress under (one consumer of the log). */
 export const ANALYSIS_CONSUMER = 'analysis';
@@ -116,17 +118,19 @@ export class AnalysisRunner {
     const fresh = batch.some((l) => !known.has(hostOf(l.transaction)));
     if (fresh) for (const l of batch) inventory.host(hostOf(l.transaction));
     await this.refreshSpecs(fresh);
+    const findings: FindingObservation[] = [];
     for (const l of batch) {
       try {
-        inventory.observe(l.transaction, l.receivedAt);
+        const endpointId = inventory.observe(l.transaction, l.receivedAt);
+        if (endpointId !== null) findings.push(...passiveChecks(l.transaction, endpointId, l.receivedAt));
       } catch (err) {
         this.failures++;
-        console.error(`analysis: discovery failed on transaction ${l.transaction.id}: ${(err as Error).message}`);
+        console.error(`analysis: transaction ${l.transaction.id} could not be analysed: ${(err as Error).message}`);
       }
     }
     const seq = entries[entries.length - 1]!.seq;
     if (seq <= this.committed) return;
-    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, ...inventory.takeChanges() });
+    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, ...inventory.takeChanges() });
     this.committed = seq;
   }
 
