@@ -109,6 +109,13 @@ describe('inventory', () => {
     const other = await endpoints('&host=other.example');
     assert.ok(other.length > 0 && other.every((i) => i.state === 'unknown'));
     assert.ok((await endpoints('&state=shadow')).every((i) => i.state === 'shadow'));
+    // API9 findings for what took traffic while shadow or zombie, and for hosts nobody onboarded.
+    const findings = (await server.admin('/findings?category=API9&limit=100')).body.items as Array<{ type: string; endpointId: string | null; subject: string | null; summary: string }>;
+    const shadowId = find(items, 'POST', '/admin/debug')!.id;
+    assert.ok(findings.some((f) => f.type === 'SHADOW_ENDPOINT' && f.endpointId === shadowId), JSON.stringify(findings));
+    assert.ok(findings.some((f) => f.type === 'ZOMBIE_ENDPOINT' && f.endpointId === find(items, 'GET', '/legacy/orders')!.id));
+    assert.ok(findings.some((f) => f.type === 'UNKNOWN_HOST' && f.subject === 'other.example'));
+    assert.ok(!findings.some((f) => f.type === 'UNKNOWN_HOST' && f.subject === 'api.shop.example'), 'an onboarded host is known');
     const list = await server.admin(`/endpoints?applicationId=${appId}&state=documented`);
     assert.deepEqual(list.body.counts, { documented: 1, orphan: 1, shadow: 1, zombie: 2, unknown: 0 }, 'counts ignore the state filter');
     assert.deepEqual(list.body.facets.hosts, ['api.shop.example']);

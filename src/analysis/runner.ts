@@ -3,7 +3,7 @@
 // results are committed in one store transaction with the log position they reach, so a batch
 // redelivered after a crash is recognized and skipped: nothing is counted twice.
 import type { LogConsumer } from '../log/log.ts';
-import type { Store, StoredTransaction } from '../store/store.ts';
+import type { EndpointRecord, Store, StoredTransaction } from '../store/store.ts';
 import { applicationOf } from '../store/applications.ts';
 import type { ClientIpOptions } from '../wire/client-ip.ts';
 import { envelopeToTransaction, type LoggedTransaction } from '../wire/envelope.ts';
@@ -11,6 +11,8 @@ import { toStoredTransaction, type RecordOptions } from './record.ts';
 import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
 import type { Rule } from './discovery/rules.ts';
 import { passiveChecks } from './threats/passive.ts';
+import { summarizeSpec, type SpecSummary } from './discovery/openapi-document.ts';
+import { endpointState, INVENTORY_WINDOW_MS, type SpecVersion } from './discovery/inventory-state.ts';
 import type { FindingObservation } from '../store/findings.ts';
 
 /** The name analysis commits its progress under (one consumer of the log). */
@@ -47,6 +49,12 @@ export class AnalysisRunner {
   /** Host -> ids of the user rules applied to its discovery, in order. */
   private readonly appliedRules = new Map<string, string>();
   private specsCheckedAt = 0;
+  /** Host -> its application's spec versions, newest first (for inventory findings). */
+  private readonly versions = new Map<string, SpecVersion[]>();
+  /** Host -> whether an application claims it. */
+  private readonly onboarded = new Map<string, boolean>();
+  /** Spec id -> its summary (documents never change once uploaded). */
+  private readonly summaries = new Map<string, SpecSummary>();
   processed = 0;
   failures = 0;
 
@@ -130,7 +138,9 @@ export class AnalysisRunner {
     }
     const seq = entries[entries.length - 1]!.seq;
     if (seq <= this.committed) return;
-    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, ...inventory.takeChanges() });
+    const changes = inventory.takeChanges();
+    findings.push(...this.inventoryFindings(changes.endpoints, batch));
+    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, ...changes });
     this.committed = seq;
   }
 
@@ -155,14 +165,66 @@ export class AnalysisRunner {
         this.appliedRules.set(host, ids);
       }
     }
+    const versionsByApp = new Map<string, SpecVersion[]>();
+    for (const info of await this.store.listSpecs()) {
+      let summary = this.summaries.get(info.id);
+      if (!summary) {
+        const spec = await this.store.getSpec(info.id);
+        if (!spec) continue;
+        summary = summarizeSpec(spec.document);
+        this.summaries.set(info.id, summary);
+      }
+      versionsByApp.set(info.applicationId, [...(versionsByApp.get(info.applicationId) ?? []), { id: info.id, uploadedAt: info.uploadedAt, summary }]);
+    }
     for (const host of inventory.hostNames()) {
       const app = applicationOf(apps, host);
+      this.onboarded.set(host, app !== null);
+      this.versions.set(host, (app && versionsByApp.get(app.id)) || []);
       const specId = (app && newest.get(app.id)) ?? null;
       if (this.appliedSpecs.get(host) === specId) continue;
       const spec = specId ? await this.store.getSpec(specId) : null;
       inventory.setSpec(host, spec?.document ?? null);
       this.appliedSpecs.set(host, specId);
     }
+  }
+
+  /**
+   * API9 (improper inventory management): endpoints that took traffic while shadow or zombie, and
+   * hosts that belong to no application (nobody onboarded them).
+   */
+  private inventoryFindings(endpoints: EndpointRecord[], batch: LoggedTransaction[]): FindingObservation[] {
+    const out: FindingObservation[] = [];
+    const windowStart = Date.now() - INVENTORY_WINDOW_MS;
+    for (const e of endpoints) {
+      const state = endpointState(e, this.versions.get(e.host) ?? [], windowStart);
+      if (state.state !== 'shadow' && state.state !== 'zombie') continue;
+      const samples = ((e.detail as { stats?: { samples?: string[] } }).stats?.samples ?? []);
+      out.push({
+        type: state.state === 'shadow' ? 'SHADOW_ENDPOINT' : 'ZOMBIE_ENDPOINT',
+        owaspCategory: 'API9',
+        severity: 'medium',
+        endpointId: e.id,
+        actor: null,
+        subject: null,
+        summary: `${e.method} ${e.host}${e.pathTemplate} is ${state.state}: ${state.reason}`,
+        evidence: { state: state.state, reason: state.reason, specVersion: state.specVersion ?? null, operation: state.operation ?? null },
+        transactionId: samples[samples.length - 1] ?? null,
+        at: e.lastSeen,
+      });
+    }
+    const unknown = new Map<string, LoggedTransaction>();
+    for (const l of batch) {
+      const host = hostOf(l.transaction);
+      if (!this.onboarded.get(host)) unknown.set(host, l);
+    }
+    for (const [host, l] of unknown) {
+      out.push({
+        type: 'UNKNOWN_HOST', owaspCategory: 'API9', severity: 'low', endpointId: null, actor: null, subject: host,
+        summary: `Traffic to ${host}, which belongs to no application: onboard it or find out who runs it`,
+        evidence: { host }, transactionId: l.transaction.id, at: l.receivedAt,
+      });
+    }
+    return out;
   }
 
   async prune(): Promise<number> {

@@ -7,15 +7,13 @@ import Type from 'typebox';
 import type { EndpointRecord, Store } from '../store/store.ts';
 import { applicationOf } from '../store/applications.ts';
 import { summarizeSpec, type SpecSummary } from '../analysis/discovery/openapi-document.ts';
-import { endpointState, orphanOperations, type InventoryState, type SpecVersion, type StateEvidence } from '../analysis/discovery/inventory-state.ts';
+import { endpointState, INVENTORY_WINDOW_MS, orphanOperations, type InventoryState, type SpecVersion, type StateEvidence } from '../analysis/discovery/inventory-state.ts';
 import { quantile, type EndpointStats, type Histogram } from '../analysis/discovery/endpoint-stats.ts';
 import { publicSchema } from '../analysis/discovery/json-schema.ts';
 import { randomUUID } from 'node:crypto';
 import { ApiError, auditActor, recordAudit } from './access.ts';
 import { ErrorBody } from './schemas.ts';
 
-/** An endpoint with no traffic for this long counts as not seen (orphan, when documented). */
-export const INVENTORY_WINDOW_MS = 30 * 86_400_000;
 const STATES = ['documented', 'orphan', 'shadow', 'zombie', 'unknown'] as const;
 
 const EndpointItem = Type.Object({

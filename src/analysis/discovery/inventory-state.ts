@@ -11,6 +11,9 @@ import type { SpecOperation, SpecSummary } from './openapi-document.ts';
 
 export type InventoryState = 'documented' | 'orphan' | 'shadow' | 'zombie' | 'unknown';
 
+/** An endpoint with no traffic for this long counts as not seen (orphan, when documented). */
+export const INVENTORY_WINDOW_MS = 30 * 86_400_000;
+
 export interface SpecVersion {
   id: string;
   uploadedAt: number;
