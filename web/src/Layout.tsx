@@ -6,6 +6,8 @@ import { Link, navigate, usePath } from './router.tsx';
 import { UserMenu } from './UserMenu.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { Applications } from './pages/Applications.tsx';
+import { Inventory } from './pages/Inventory.tsx';
+import { EndpointPage } from './pages/EndpointPage.tsx';
 import { SystemDiagnostics } from './pages/SystemDiagnostics.tsx';
 import { Integrations } from './pages/Integrations.tsx';
 import { UserManagement } from './pages/UserManagement.tsx';
@@ -30,6 +32,8 @@ function routeOf(path: string): Route {
       return { title: 'Dashboard', render: () => <Dashboard /> };
     case '/applications':
       return { title: 'Applications', render: () => <Applications /> };
+    case '/inventory':
+      return { title: 'Inventory', render: () => <Inventory /> };
     case '/diagnostics/system':
       return { title: 'System Diagnostics', render: () => <SystemDiagnostics /> };
     case '/integrations':
@@ -39,6 +43,15 @@ function routeOf(path: string): Route {
     case '/settings/user-management/clients':
       return { title: 'Clients · User Management', render: () => <UserManagement tab="clients" /> };
     default:
+      if (path.startsWith('/inventory/') && path.length > 11) {
+        let id = path.slice(11);
+        try {
+          id = decodeURIComponent(id);
+        } catch {
+          /* a malformed escape: look the raw text up (the page says it is not found) */
+        }
+        return { title: 'Endpoint · Inventory', render: () => <EndpointPage key={id} id={id} /> };
+      }
       return { title: 'Page not found', render: () => <NotFound /> };
   }
 }
@@ -90,6 +103,7 @@ export function Layout() {
           <ul className="nav">
             <li><NavLink to="/dashboard" icon="dashboard">Dashboard</NavLink></li>
             <li><NavLink to="/applications" icon="apps">Applications</NavLink></li>
+            <li><NavLink to="/inventory" icon="globe">Inventory</NavLink></li>
             <NavGroup icon="pulse" label="Diagnostics">
               <li><NavLink to="/diagnostics/system">System Diagnostics</NavLink></li>
             </NavGroup>

@@ -105,6 +105,105 @@ export interface Integrations {
   apimPolicyAvailable: boolean;
 }
 
+export type InventoryState = 'documented' | 'orphan' | 'shadow' | 'zombie' | 'unknown';
+export type Provenance = 'spec' | 'gateway' | 'inferred';
+export type EndpointSort = 'calls' | 'lastSeen' | 'path';
+
+/** One row of the API inventory (GET /endpoints). */
+export interface EndpointItem {
+  id: string;
+  host: string;
+  method: string;
+  pathTemplate: string;
+  provenance: Provenance;
+  state: InventoryState;
+  applicationId: string | null;
+  calls: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  sensitiveTypes: string[];
+  authSchemes: string[];
+}
+
+export interface EndpointFilter {
+  applicationId?: string;
+  host?: string;
+  state?: InventoryState;
+  method?: string;
+  auth?: string;
+  sensitive?: string;
+  q?: string;
+  sort?: EndpointSort;
+  limit?: number;
+  offset?: number;
+}
+
+/** GET /endpoints: one page, the total, endpoints per state (under every filter but state) and the values the other filters can take. */
+export interface EndpointList {
+  items: EndpointItem[];
+  total: number;
+  counts: Record<InventoryState, number>;
+  facets: { hosts: string[]; sensitiveTypes: string[] };
+}
+
+export type DiscoveryRuleKind = 'merge' | 'split' | 'rename' | 'ignore';
+/** A user correction to discovery (analysis/discovery/rules.ts). */
+export interface DiscoveryRuleSpec {
+  kind: DiscoveryRuleKind;
+  /** merge, split, rename: an OpenAPI-style path template. */
+  template?: string;
+  /** ignore: a template, or a prefix ending in /**. */
+  pattern?: string;
+  /** merge, split, ignore: only this method (any when absent). */
+  method?: string;
+  /** rename: the parameter's name now, and its new name. */
+  from?: string;
+  to?: string;
+}
+export interface DiscoveryRule { id: string; host: string; rule: DiscoveryRuleSpec; createdAt: string; createdBy: string }
+
+export interface Distribution { count: number; min: number; max: number; p50: number; p95: number; p99: number }
+export interface StateEvidence {
+  state: InventoryState;
+  reason: string;
+  specId?: string;
+  specVersion?: string;
+  operation?: { method: string; path: string; operationId: string | null; deprecated: boolean };
+}
+export interface PathParameter { name: string; position: number; type: string; evidence: { rule: string; samples: string[]; distinct: number } }
+export interface AuthScheme { scheme: string; format?: 'jwt' | 'opaque'; alg?: string; issuer?: string; in?: 'header' | 'query' | 'cookie'; name?: string }
+
+/** One endpoint in full (GET /endpoints/{id}). */
+export interface EndpointDetail extends EndpointItem {
+  stateEvidence: StateEvidence;
+  source: string;
+  pathParameters: PathParameter[];
+  statuses: Record<string, number>;
+  latencyMs: Distribution | null;
+  requestBytes: Distribution | null;
+  responseBytes: Distribution | null;
+  requestContentTypes: Record<string, number>;
+  responseContentTypes: Record<string, number>;
+  queryParameters: Array<{ name: string; count: number; type: string }>;
+  auth: Array<{ count: number; scheme: AuthScheme }>;
+  requestSchema: unknown;
+  responseSchemas: Record<string, unknown>;
+  sampleTransactionIds: string[];
+  history: Array<{ template: string; until: number | string; event: string }>;
+}
+
+/** An uploaded OpenAPI document (one version). */
+export interface SpecInfo {
+  id: string;
+  applicationId: string;
+  title: string;
+  version: string;
+  openapiVersion: string;
+  operations: number;
+  uploadedAt: string;
+}
+export interface SpecProblem { path: string; message: string }
+
 export interface Items<T> { items: T[] }
 
 /** An error answer of the API (`{error, message}`), or a network failure (status 0). */
@@ -112,11 +211,14 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly retryAfter: number | null;
-  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
+  /** Where a document was wrong (an invalid OpenAPI spec): JSON pointer and message each. */
+  readonly problems: SpecProblem[];
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null, problems: SpecProblem[] = []) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.problems = problems;
   }
 }
 
@@ -161,13 +263,14 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     data = null;
   }
   if (!res.ok) {
-    const e = (data ?? {}) as { error?: string; message?: string };
+    const e = (data ?? {}) as { error?: string; message?: string; problems?: unknown };
     const retry = Number(res.headers.get('retry-after'));
     const err = new ApiError(
       res.status,
       e.error ?? `http_${res.status}`,
       e.message ? sentence(e.message) : `The server answered ${res.status} ${res.statusText}.`.replace(' .', '.'),
       Number.isFinite(retry) && retry > 0 ? retry : null,
+      Array.isArray(e.problems) ? (e.problems as SpecProblem[]) : [],
     );
     if (res.status === 401 && !path.startsWith('/session')) onUnauthorized?.();
     throw err;
@@ -236,4 +339,17 @@ export const api = {
   dashboard: (from: Date, to: Date) =>
     request<Dashboard>('GET', `/dashboard${query({ from: from.toISOString(), to: to.toISOString() })}`),
   integrations: () => request<Integrations>('GET', '/integrations'),
+
+  // inventory and specs
+  endpoints: (filter: EndpointFilter = {}) => request<EndpointList>('GET', `/endpoints${query({ ...filter })}`),
+  endpoint: (id: string) => request<EndpointDetail>('GET', `/endpoints/${enc(id)}`),
+  specs: (applicationId?: string) => request<Items<SpecInfo>>('GET', `/specs${query({ applicationId })}`),
+  /** `spec` is the document's JSON or YAML text; a 400 carries `problems`. */
+  uploadSpec: (applicationId: string, spec: string) => request<SpecInfo & { hosts: string[]; deprecated: number }>('POST', '/specs', { applicationId, spec }),
+  deleteSpec: (id: string) => request<void>('DELETE', `/specs/${enc(id)}`),
+  /** Corrections to discovery of one host, oldest first (the order they apply in). */
+  discoveryRules: (host: string) => request<Items<DiscoveryRule>>('GET', `/discovery-rules${query({ host })}`),
+  /** Applies to traffic analysed from now on; a 400 names the wrong field (e.g. rule.from). */
+  createDiscoveryRule: (host: string, rule: DiscoveryRuleSpec) => request<DiscoveryRule>('POST', '/discovery-rules', { host, rule }),
+  deleteDiscoveryRule: (id: string) => request<void>('DELETE', `/discovery-rules/${enc(id)}`),
 };

@@ -13,8 +13,9 @@ import { formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { hostLinesProblem, parseHostLines } from '../hosts.ts';
 import { useAction, useNow, useResource, useSession } from '../hooks.ts';
 import { Link } from '../router.tsx';
+import { SpecsDrawer } from './Specs.tsx';
 
-type Open = { kind: 'create' } | { kind: 'edit'; app: Application } | { kind: 'delete'; app: Application };
+type Open = { kind: 'create' } | { kind: 'edit'; app: Application } | { kind: 'delete'; app: Application } | { kind: 'specs'; app: Application };
 
 function ApplicationDialog({ app, onClose, onSaved }: { app?: Application; onClose: () => void; onSaved: () => void }) {
   const [name, setName] = useState(app?.name ?? '');
@@ -62,6 +63,7 @@ export function Applications() {
   const { isAdmin } = useSession();
   const apps = useResource(() => api.applications().then((r) => r.items), []);
   const traffic = useResource(() => api.applicationTraffic(24).then((r) => r.items), [], 30000);
+  const specs = useResource(() => api.specs().then((r) => r.items), []);
   const [open, setOpen] = useState<Open | null>(null);
   const now = useNow();
   const close = () => setOpen(null);
@@ -71,6 +73,8 @@ export function Applications() {
     void traffic.reload();
   };
   const byApp = new Map<string, ApplicationTraffic>((traffic.data ?? []).map((t) => [t.applicationId, t]));
+  const specCount = new Map<string, number>();
+  for (const s of specs.data ?? []) specCount.set(s.applicationId, (specCount.get(s.applicationId) ?? 0) + 1);
   const list = [...(apps.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
 
   return (
@@ -134,6 +138,19 @@ export function Applications() {
                   return last ? <time dateTime={last} title={formatDateTime(last)}>{formatRelative(last, now)}</time> : <span className="muted">No traffic</span>;
                 },
               },
+              {
+                header: 'API Specs',
+                nowrap: true,
+                cell: (a) => {
+                  const n = specCount.get(a.id) ?? 0;
+                  const label = !specs.data ? 'Specs' : n === 0 ? (isAdmin ? 'Upload spec' : 'No spec') : n === 1 ? '1 version' : `${n} versions`;
+                  return (
+                    <button type="button" className="button button-small button-subtle" aria-label={`${label}, API specs of ${a.name}`} onClick={() => setOpen({ kind: 'specs', app: a })}>
+                      {label}
+                    </button>
+                  );
+                },
+              },
               isAdmin && {
                 header: '',
                 srHeader: 'Actions',
@@ -152,6 +169,7 @@ export function Applications() {
       )}
       {open?.kind === 'create' && <ApplicationDialog onClose={close} onSaved={saved} />}
       {open?.kind === 'edit' && <ApplicationDialog app={open.app} onClose={close} onSaved={saved} />}
+      {open?.kind === 'specs' && <SpecsDrawer app={open.app} canEdit={isAdmin} onClose={close} onChanged={() => void specs.reload()} />}
       {open?.kind === 'delete' && (
         <ConfirmDialog
           title={`Delete application ${open.app.name}?`}
