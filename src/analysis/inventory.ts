@@ -34,8 +34,11 @@ interface Aggregate {
   history: Array<{ template: string; until: number; event: string }>;
   /** The template last written, to notice refinements. */
   template: string | null;
-  /** Its shape when discovery does not list it (a spec endpoint that got history but no traffic yet). */
-  fallback: EndpointRef | null;
+  /**
+   * Its last known shape: from the latest observation (discovery's provisional answer between
+   * rebuilds of its view), or the spec endpoint it was merged into before any traffic.
+   */
+  ref: EndpointRef | null;
 }
 
 export interface InventoryChanges {
@@ -50,6 +53,13 @@ export class InventoryStep {
   private readonly dirtyHosts = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
+  /** Hosts observed since discovery last settled their view. */
+  private readonly unsettled = new Set<string>();
+
+  /** Whether some host has observations whose refinements are not applied yet. */
+  get needsSettling(): boolean {
+    return this.unsettled.size > 0;
+  }
 
   /** Rebuilds the step from what the store kept: discovery state per host and endpoint records. */
   static restore(hostStates: Array<[string, unknown]>, endpoints: EndpointRecord[]): InventoryStep {
@@ -61,7 +71,7 @@ export class InventoryStep {
     for (const e of endpoints) {
       const d = e.detail as { key?: string; stats?: EndpointStats; history?: Aggregate['history'] };
       if (!d.key || !d.stats) continue;
-      step.aggregates.set(e.id, { host: e.host, method: e.method, key: d.key, stats: d.stats, history: d.history ?? [], template: e.pathTemplate, fallback: null });
+      step.aggregates.set(e.id, { host: e.host, method: e.method, key: d.key, stats: d.stats, history: d.history ?? [], template: e.pathTemplate, ref: null });
     }
     return step;
   }
@@ -107,7 +117,7 @@ export class InventoryStep {
   private mergeInto(fromId: string, intoId: string, into: EndpointRef, event: Aggregate['history'][number]): void {
     const from = this.aggregates.get(fromId);
     if (!from || fromId === intoId) return;
-    const target = this.aggregates.get(intoId) ?? { host: from.host, method: into.method, key: into.key, stats: newEndpointStats(), history: [], template: null, fallback: into };
+    const target = this.aggregates.get(intoId) ?? { host: from.host, method: into.method, key: into.key, stats: newEndpointStats(), history: [], template: null, ref: into };
     target.stats = mergeEndpointStats(target.stats, from.stats);
     target.history.push(...from.history, event);
     this.aggregates.set(intoId, target);
@@ -137,30 +147,40 @@ export class InventoryStep {
     const id = endpointId(obs.host, ref.key);
     let agg = this.aggregates.get(id);
     if (!agg) {
-      agg = { host: obs.host, method: ref.method, key: ref.key, stats: newEndpointStats(), history: [], template: null, fallback: null };
+      agg = { host: obs.host, method: ref.method, key: ref.key, stats: newEndpointStats(), history: [], template: null, ref: null };
       this.aggregates.set(id, agg);
       this.removed.delete(id);
     }
     observeTransaction(agg.stats, t, receivedAt);
+    agg.ref = ref;
     this.dirty.add(id);
     return id;
   }
 
-  /** What changed since the last call: endpoint records to write, ids to delete, host states. */
-  takeChanges(now = Date.now()): InventoryChanges {
+  /**
+   * What changed since the last call: endpoint records to write, ids to delete, host states.
+   * `settle` also rebuilds discovery's view of each changed host and applies its refinements and
+   * merges (the costly part); without it, endpoints keep the template of their latest observation
+   * until the next settling call. Host states are saved either way, with every batch.
+   */
+  takeChanges(now = Date.now(), settle = true): InventoryChanges {
     const state: Array<[string, unknown]> = [];
     const current = new Map<string, Endpoint>();
     for (const name of this.dirtyHosts) {
       const h = this.hosts.get(name)!;
-      for (const event of h.takeEvents()) this.apply(name, event, now);
-      for (const e of h.endpoints()) current.set(endpointId(name, e.key), e);
+      if (settle) {
+        for (const event of h.takeEvents()) this.apply(name, event, now);
+        for (const e of h.endpoints()) current.set(endpointId(name, e.key), e);
+      }
       state.push([`${HOST_STATE_PREFIX}${name}`, h.toJSON()]);
     }
+    if (settle) this.unsettled.clear();
+    else for (const name of this.dirtyHosts) this.unsettled.add(name);
     const endpoints: EndpointRecord[] = [];
     for (const id of this.dirty) {
       const agg = this.aggregates.get(id);
       if (!agg) continue;
-      const e = current.get(id) ?? (agg.fallback && { ...agg.fallback, hits: 0 });
+      const e = current.get(id) ?? (agg.ref && { ...agg.ref, hits: 0 });
       if (!e) continue;
       if (agg.template !== null && agg.template !== e.template) agg.history.push({ template: agg.template, until: now, event: 'refined' });
       if (agg.history.length > HISTORY_LIMIT) agg.history.splice(0, agg.history.length - HISTORY_LIMIT);

@@ -17,6 +17,8 @@ import type { FindingObservation } from '../store/findings.ts';
 
 /** The name analysis commits its progress under (one consumer of the log). */
 export const ANALYSIS_CONSUMER = 'analysis';
+/** Discovery's view is rebuilt and its refinements applied at least this often under load. */
+const SETTLE_MS = 1_000;
 /** How often uploaded specs and user rules are re-read (they apply to traffic from then on). */
 const SPEC_REFRESH_MS = 2_000;
 
@@ -49,6 +51,7 @@ export class AnalysisRunner {
   /** Host -> ids of the user rules applied to its discovery, in order. */
   private readonly appliedRules = new Map<string, string>();
   private specsCheckedAt = 0;
+  private settledAt = 0;
   /** Host -> its application's spec versions, newest first (for inventory findings). */
   private readonly versions = new Map<string, SpecVersion[]>();
   /** Host -> whether an application claims it. */
@@ -88,6 +91,7 @@ export class AnalysisRunner {
     this.inventory = InventoryStep.restore(hostStates, (await this.store.allEndpoints()).filter((e) => owns(e.host)));
     while (this.running) {
       const entries = await this.consumer.next(this.options.batchSize);
+      if (entries.length === 0 && this.inventory!.needsSettling) await this.settle();
       if (entries.length === 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -138,10 +142,22 @@ export class AnalysisRunner {
     }
     const seq = entries[entries.length - 1]!.seq;
     if (seq <= this.committed) return;
-    const changes = inventory.takeChanges();
+    // Discovery settles its templates (a rebuild per changed host) at most every SETTLE_MS, and
+    // whenever the log has nothing more for now, so a quiet inventory is always settled.
+    const settle = entries.length < this.options.batchSize || Date.now() - this.settledAt >= SETTLE_MS;
+    if (settle) this.settledAt = Date.now();
+    const changes = inventory.takeChanges(Date.now(), settle);
     findings.push(...this.inventoryFindings(changes.endpoints, batch));
     await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, ...changes });
     this.committed = seq;
+  }
+
+  /** The log is idle and discovery has unsettled observations: settle and save them. */
+  private async settle(): Promise<void> {
+    this.settledAt = Date.now();
+    const changes = this.inventory!.takeChanges(this.settledAt, true);
+    const findings = this.inventoryFindings(changes.endpoints, []);
+    await this.store.commitAnalysis({ consumer: this.consumerName, seq: this.committed, transactions: [], findings, settleOnly: true, ...changes });
   }
 
   /**

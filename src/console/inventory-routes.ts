@@ -219,6 +219,9 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { store: Store
     },
   }, async (req, reply) => {
     const body = req.body as { host: string; rule: Record<string, unknown> };
+    if (!/^[a-z0-9.:[\]_-]+$/i.test(body.host)) {
+      throw new ApiError(400, 'invalid_request', `host must be one concrete host name as traffic names it (got "${body.host}"); rules do not take wildcards`);
+    }
     const record = { id: randomUUID(), host: body.host.toLowerCase(), rule: checkRule(body.rule), createdAt: Date.now(), createdBy: auditActor(req) };
     await store.addDiscoveryRule(record);
     await recordAudit(store, req, 'discovery-rule.create', record.id, { host: record.host, rule: record.rule });
@@ -273,17 +276,25 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { store: Store
     },
   }, async (req) => {
     const q = req.query as { host?: string; applicationId?: string; state?: InventoryState; method?: string; auth?: string; sensitive?: string; q?: string; sort?: string; limit?: number; offset?: number };
-    let rows = (await inventory(store, Date.now())).map((r) => r.item);
-    if (q.host) rows = rows.filter((r) => r.host === q.host!.toLowerCase());
-    if (q.applicationId) rows = rows.filter((r) => r.applicationId === q.applicationId);
-    if (q.method) rows = rows.filter((r) => r.method === q.method!.toUpperCase());
-    if (q.auth) rows = rows.filter((r) => r.authSchemes.some((a) => a === q.auth || a.startsWith(`${q.auth} `)));
-    if (q.sensitive) rows = rows.filter((r) => (q.sensitive === 'any' ? r.sensitiveTypes.length > 0 : r.sensitiveTypes.includes(q.sensitive!)));
-    if (q.q) rows = rows.filter((r) => r.pathTemplate.toLowerCase().includes(q.q!.toLowerCase()));
-    // Counts per state under every other filter, for the console's state chips.
-    const counts = Object.fromEntries(STATES.map((state) => [state, rows.filter((r) => r.state === state).length])) as Record<InventoryState, number>;
-    const facets = { hosts: [...new Set(rows.map((r) => r.host))].sort(), sensitiveTypes: [...new Set(rows.flatMap((r) => r.sensitiveTypes))].sort() };
-    if (q.state) rows = rows.filter((r) => r.state === q.state);
+    const all = (await inventory(store, Date.now())).map((r) => r.item);
+    // Each filter by name, so counts and facets can leave their own filter out.
+    const filters: Record<string, ((r: EndpointItemValue) => boolean) | null> = {
+      host: q.host ? (r) => r.host === q.host!.toLowerCase() : null,
+      applicationId: q.applicationId ? (r) => r.applicationId === q.applicationId : null,
+      method: q.method ? (r) => r.method === q.method!.toUpperCase() : null,
+      auth: q.auth ? (r) => r.authSchemes.some((a) => a === q.auth || a.startsWith(`${q.auth} `)) : null,
+      sensitive: q.sensitive ? (r) => (q.sensitive === 'any' ? r.sensitiveTypes.length > 0 : r.sensitiveTypes.includes(q.sensitive!)) : null,
+      q: q.q ? (r) => r.pathTemplate.toLowerCase().includes(q.q!.toLowerCase()) : null,
+      state: q.state ? (r) => r.state === q.state : null,
+    };
+    const except = (...skip: string[]) => all.filter((r) => Object.entries(filters).every(([name, f]) => skip.includes(name) || f === null || f(r)));
+    // Counts per state, and the values host and sensitive type can take, under the other filters.
+    const counts = Object.fromEntries(STATES.map((state) => [state, except('state').filter((r) => r.state === state).length])) as Record<InventoryState, number>;
+    const facets = {
+      hosts: [...new Set(except('host', 'state').map((r) => r.host))].sort(),
+      sensitiveTypes: [...new Set(except('sensitive', 'state').flatMap((r) => r.sensitiveTypes))].sort(),
+    };
+    const rows = except();
     const sort = q.sort ?? 'calls';
     rows.sort((a, b) =>
       sort === 'lastSeen' ? (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '')

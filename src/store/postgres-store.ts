@@ -591,7 +591,7 @@ export class PostgresStore implements Store {
       // would not do); a batch at or below the recorded progress was already committed.
       await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`tapline.analysis:${c.consumer}`}, 0))`;
       const [done] = await tx`SELECT seq FROM analysis_progress WHERE consumer = ${c.consumer}`;
-      if (done && num(done.seq) >= c.seq) return false;
+      if (done && (c.settleOnly ? num(done.seq) > c.seq : num(done.seq) >= c.seq)) return false;
       await insertTransactionRows(tx, c.transactions);
       const now = Date.now();
       // Queries issued together run in order on the transaction's connection (pipelined). Rows

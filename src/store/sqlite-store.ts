@@ -500,7 +500,7 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       // A batch at or below the recorded progress was already committed: redelivered, skip it.
       const done = progress.get(c.consumer) as { seq: number } | undefined;
-      if (done && done.seq >= c.seq) return false;
+      if (done && (c.settleOnly ? done.seq > c.seq : done.seq >= c.seq)) return false;
       for (const t of c.transactions) {
         insert.run(t.clientId, t.transactionId, t.receivedAt, Math.round(t.timestamp), t.method, t.uri, t.host, t.status,
           t.clientIp, t.clientIpRule, t.sourceType, JSON.stringify(t.detail));

@@ -91,6 +91,11 @@ export interface AnalysisCommit {
   state: Array<[string, unknown]>;
   /** Issues the batch revealed, folded into their findings (store/findings.ts). */
   findings?: FindingObservation[];
+  /**
+   * Only state derived from what is already committed (no new entries, `seq` = the committed
+   * position): applied even though the position does not move.
+   */
+  settleOnly?: boolean;
 }
 
 /** An uploaded OpenAPI document of an application. */
