@@ -57,6 +57,8 @@ export interface HostState {
   known: [string, string][];
   aliases: [string, string][];
   rawKeys: [string, string][];
+  /** Events not taken yet when the state was saved. */
+  events?: DiscoveryEvent[];
 }
 
 const MAX_EVENTS = 10_000;
@@ -66,8 +68,8 @@ const MAX_EVENTS = 10_000;
  * small); lookups and listings always see a fresh view. A path the view has not seen yet is
  * answered by walking the view as far as it goes (a provisional answer).
  */
-const REBUILD_EVERY = 64;
-const REBUILD_FRACTION = 1 / 8;
+const REBUILD_EVERY = 256;
+const REBUILD_FRACTION = 1 / 2;
 
 /** Discovery state of one host (the unit of partitioning and storage). */
 export class HostDiscovery {
@@ -213,8 +215,12 @@ export class HostDiscovery {
     return out.sort((a, b) => (a.template < b.template ? -1 : a.template > b.template ? 1 : a.method < b.method ? -1 : a.method > b.method ? 1 : 0));
   }
 
+  /**
+   * The state to store. No rebuild of the view here (the costly part, done when events are
+   * taken): the raw trie is complete, and what was last reported (known, aliases, pending
+   * events) lets a restored instance derive the same events.
+   */
   toJSON(): HostState {
-    this.ensureView(true);
     return {
       version: 1,
       host: this.host,
@@ -225,6 +231,7 @@ export class HostDiscovery {
       known: [...this.known],
       aliases: [...this.aliases],
       rawKeys: [...this.rawKeys],
+      events: [...this.events],
     };
   }
 
@@ -238,6 +245,7 @@ export class HostDiscovery {
     h.known = new Map(state.known);
     h.aliases = new Map(state.aliases);
     h.rawKeys = new Map(state.rawKeys);
+    h.events = [...(state.events ?? [])];
     return h;
   }
 
