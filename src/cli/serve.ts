@@ -141,7 +141,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     options: {
       maxBodyBytes: o.storeBodyBytes,
       redactionKey: await installationSecret(store, 'redaction_key'),
-      batchSize: 256,
+      batchSize: 1024,
       retainCount: o.retainTransactions,
       retainMs: o.retainHours * 3600_000,
     },
