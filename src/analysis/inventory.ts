@@ -137,8 +137,11 @@ export class InventoryStep {
     this.dirtyHosts.add(host);
   }
 
-  /** Adds a transaction to its endpoint; returns the endpoint's id (null: a user rule ignores the path). */
-  observe(t: Transaction, receivedAt: number): string | null {
+  /**
+   * Adds a transaction to its endpoint; returns the endpoint's id and discovery's answer for it
+   * (null: a user rule ignores the path).
+   */
+  observe(t: Transaction, receivedAt: number): { id: string; ref: EndpointRef } | null {
     const obs = observationFromTransaction(t);
     const h = this.host(obs.host);
     const ref = h.observe(obs);
@@ -154,7 +157,7 @@ export class InventoryStep {
     observeTransaction(agg.stats, t, receivedAt);
     agg.ref = ref;
     this.dirty.add(id);
-    return id;
+    return { id, ref };
   }
 
   /**

@@ -11,6 +11,9 @@ import { toStoredTransaction, type RecordOptions } from './record.ts';
 import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
 import type { Rule } from './discovery/rules.ts';
 import { passiveChecks } from './threats/passive.ts';
+import { BehaviourEngine, flowsOf, type BehaviourEvent } from './threats/behaviour.ts';
+import { actorOf, usernameOf } from './threats/actors.ts';
+import type { EndpointRef } from './discovery/discovery.ts';
 import { summarizeSpec, type SpecSummary } from './discovery/openapi-document.ts';
 import { endpointState, INVENTORY_WINDOW_MS, type SpecVersion } from './discovery/inventory-state.ts';
 import type { FindingObservation } from '../store/findings.ts';
@@ -50,6 +53,8 @@ export class AnalysisRunner {
   private readonly appliedSpecs = new Map<string, string | null>();
   /** Host -> ids of the user rules applied to its discovery, in order. */
   private readonly appliedRules = new Map<string, string>();
+  /** Behaviour rules (threats/behaviour.ts); their windows live in memory. */
+  private readonly behaviour = new BehaviourEngine();
   private specsCheckedAt = 0;
   private settledAt = 0;
   /** Host -> its application's spec versions, newest first (for inventory findings). */
@@ -133,8 +138,10 @@ export class AnalysisRunner {
     const findings: FindingObservation[] = [];
     for (const l of batch) {
       try {
-        const endpointId = inventory.observe(l.transaction, l.receivedAt);
-        if (endpointId !== null) findings.push(...passiveChecks(l.transaction, endpointId, l.receivedAt));
+        const seen = inventory.observe(l.transaction, l.receivedAt);
+        if (seen === null) continue;
+        findings.push(...passiveChecks(l.transaction, seen.id, l.receivedAt));
+        findings.push(...this.behaviour.observe(behaviourEvent(l, seen.id, seen.ref, this.options.redactionKey)));
       } catch (err) {
         this.failures++;
         console.error(`analysis: transaction ${l.transaction.id} could not be analysed: ${(err as Error).message}`);
@@ -253,4 +260,26 @@ export class AnalysisRunner {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.loop;
   }
+}
+
+/** The event behaviour rules see: who called which endpoint, with what, and what came back. */
+function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointRef, key: string): BehaviourEvent {
+  const t = l.transaction;
+  const segments = t.request.uri.split(/[?#]/)[0]!.split('/').filter(Boolean);
+  const params: Record<string, string> = {};
+  for (const p of ref.params) if (segments[p.position] !== undefined) params[p.name] = segments[p.position]!;
+  const flows = flowsOf(t.request.method.toUpperCase(), ref.template);
+  return {
+    at: t.timestamp || l.receivedAt,
+    transactionId: t.id,
+    host: ref.host,
+    endpointId,
+    method: t.request.method.toUpperCase(),
+    template: ref.template,
+    status: t.response.status,
+    actor: actorOf(t, key).id,
+    params,
+    username: flows.includes('login') ? usernameOf(t, key) : null,
+    flows,
+  };
 }

@@ -1,0 +1,229 @@
+// Behaviour rules: detections written as data and run by one engine (after CrowdSec's scenarios:
+// filter, group by, distinct, window, threshold, cool-down). Each transaction becomes an event
+// (who, which endpoint, what happened); a rule counts the events it selects per group within a
+// sliding window (or the distinct values of one field) and fires a finding when the count reaches
+// its threshold, then stays quiet for its cool-down. Groups always include the endpoint or the
+// host, so each analyzer partition (by host) sees everything a rule needs.
+import type { FindingObservation, Severity } from '../../store/findings.ts';
+
+/** What a rule sees of one transaction. */
+export interface BehaviourEvent {
+  at: number;
+  transactionId: string;
+  host: string;
+  endpointId: string;
+  method: string;
+  template: string;
+  status: number | null;
+  /** Who called (actors.ts), e.g. `ip:203.0.113.7` or `sub:3f2a...`. */
+  actor: string;
+  /** Path parameter values by name. */
+  params: Record<string, string>;
+  /** A user name sent to a login-like endpoint (hashed), when there is one. */
+  username: string | null;
+  /** Classes of the endpoint: login, signup, otp, password-reset, checkout, admin. */
+  flows: string[];
+}
+
+export type Field = 'actor' | 'endpointId' | 'host' | 'param' | 'username' | 'status';
+
+export interface BehaviourRule {
+  id: string;
+  description: string;
+  finding: { type: string; owaspCategory: string | null; severity: Severity };
+  filter: {
+    methods?: string[];
+    /** Status classes or codes: `2xx`, `401`, `4xx`. */
+    status?: string[];
+    /** Any of these flows. */
+    flows?: string[];
+    /** The endpoint has at least one path parameter. */
+    hasParam?: boolean;
+  };
+  groupBy: Array<'actor' | 'endpointId' | 'host'>;
+  /** Count distinct values of this field instead of events (`param`: the path parameter values). */
+  distinct?: Field;
+  windowMs: number;
+  threshold: number;
+  cooldownMs: number;
+}
+
+/** The built-in rules, in the same language as user rules. */
+export const BUILTIN_RULES: BehaviourRule[] = [
+  {
+    id: 'bola-object-walk',
+    description: 'One actor reads many different objects of one endpoint in a short time (enumerating ids it was not given)',
+    finding: { type: 'BOLA_OBJECT_ENUMERATION', owaspCategory: 'API1', severity: 'high' },
+    filter: { methods: ['GET'], status: ['2xx'], hasParam: true },
+    groupBy: ['actor', 'endpointId'],
+    distinct: 'param',
+    windowMs: 60_000,
+    threshold: 50,
+    cooldownMs: 600_000,
+  },
+  {
+    id: 'brute-force-login',
+    description: 'Bursts of failed authentications from one actor on a login endpoint',
+    finding: { type: 'BRUTE_FORCE', owaspCategory: 'API2', severity: 'high' },
+    filter: { flows: ['login'], status: ['401', '403'] },
+    groupBy: ['actor', 'endpointId'],
+    windowMs: 60_000,
+    threshold: 10,
+    cooldownMs: 600_000,
+  },
+  {
+    id: 'credential-stuffing',
+    description: 'One actor tries many different user names on a login endpoint',
+    finding: { type: 'CREDENTIAL_STUFFING', owaspCategory: 'API2', severity: 'critical' },
+    filter: { flows: ['login'] },
+    groupBy: ['actor', 'endpointId'],
+    distinct: 'username',
+    windowMs: 300_000,
+    threshold: 10,
+    cooldownMs: 600_000,
+  },
+  {
+    id: 'business-flow-abuse',
+    description: 'One actor repeats a sensitive business flow (sign-up, OTP, password reset, checkout) far more than people do',
+    finding: { type: 'BUSINESS_FLOW_ABUSE', owaspCategory: 'API6', severity: 'medium' },
+    filter: { flows: ['signup', 'otp', 'password-reset', 'checkout'] },
+    groupBy: ['actor', 'endpointId'],
+    windowMs: 300_000,
+    threshold: 20,
+    cooldownMs: 900_000,
+  },
+  {
+    id: 'business-flow-burst',
+    description: 'Many actors hit a sensitive business flow together (a distributed campaign)',
+    finding: { type: 'BUSINESS_FLOW_ABUSE', owaspCategory: 'API6', severity: 'high' },
+    filter: { flows: ['signup', 'otp', 'password-reset'] },
+    groupBy: ['endpointId'],
+    distinct: 'actor',
+    windowMs: 60_000,
+    threshold: 50,
+    cooldownMs: 900_000,
+  },
+];
+
+/** Endpoint classes from the method and the template's words. */
+export function flowsOf(method: string, template: string): string[] {
+  const t = template.toLowerCase();
+  const flows: string[] = [];
+  const post = method === 'POST' || method === 'PUT';
+  if (post && /(^|\/)(login|log-in|signin|sign-in|sessions?|auth(enticate)?|token|oauth2?\/token)(\/|$)/.test(t)) flows.push('login');
+  if (post && /(^|\/)(signup|sign-up|register|registration|users)(\/|$)/.test(t) && !/\{/.test(t.split('/').pop() ?? '')) flows.push('signup');
+  if (/(^|\/)(otp|mfa|2fa|verify|verification|sms|one-time-?code)(\/|$)/.test(t)) flows.push('otp');
+  if (/(password|passwd)[-_/]?(reset|forgot|recover)|forgot[-_]?password|reset[-_]?password/.test(t)) flows.push('password-reset');
+  if (post && /(^|\/)(checkout|orders?|payments?|purchase|cart\/checkout)(\/|$)/.test(t) && !/\{[^}]*\}$/.test(t)) flows.push('checkout');
+  if (/(^|\/)(admin|internal|manage|management|debug|actuator|ops)(\/|$)/.test(t)) flows.push('admin');
+  return flows;
+}
+
+function statusMatches(status: number | null, wanted: string[]): boolean {
+  if (status === null) return false;
+  const s = String(status);
+  return wanted.some((w) => (w.endsWith('xx') ? s[0] === w[0] : s === w));
+}
+
+function selects(rule: BehaviourRule, e: BehaviourEvent): boolean {
+  const f = rule.filter;
+  if (f.methods && !f.methods.includes(e.method)) return false;
+  if (f.status && !statusMatches(e.status, f.status)) return false;
+  if (f.flows && !f.flows.some((x) => e.flows.includes(x))) return false;
+  if (f.hasParam && Object.keys(e.params).length === 0) return false;
+  if (rule.distinct === 'username' && e.username === null) return false;
+  return true;
+}
+
+function fieldValue(e: BehaviourEvent, field: Field): string | null {
+  if (field === 'param') return Object.keys(e.params).length === 0 ? null : Object.values(e.params).join('/');
+  if (field === 'status') return e.status === null ? null : String(e.status);
+  return e[field];
+}
+
+interface Group {
+  /** Timestamps (count rules) or value -> last time (distinct rules), within the window. */
+  times: number[];
+  values: Map<string, number>;
+  quietUntil: number;
+  /** The newest events' transaction ids, for the finding's evidence. */
+  transactions: string[];
+}
+
+/** Groups kept per rule at most (the least recently active are dropped first). */
+const MAX_GROUPS = 50_000;
+/** Distinct values or timestamps kept per group at most (a threshold never needs more). */
+const MAX_PER_GROUP = 10_000;
+
+export class BehaviourEngine {
+  private readonly rules: BehaviourRule[];
+  private readonly groups = new Map<string, Map<string, Group>>();
+
+  constructor(rules: BehaviourRule[] = BUILTIN_RULES) {
+    this.rules = rules;
+    for (const r of rules) this.groups.set(r.id, new Map());
+  }
+
+  /** Feeds one event; returns the findings it completes. */
+  observe(e: BehaviourEvent): FindingObservation[] {
+    const out: FindingObservation[] = [];
+    for (const rule of this.rules) {
+      if (!selects(rule, e)) continue;
+      const key = rule.groupBy.map((g) => e[g]).join('\n');
+      const groups = this.groups.get(rule.id)!;
+      let g = groups.get(key);
+      if (!g) {
+        if (groups.size >= MAX_GROUPS) groups.delete(groups.keys().next().value!);
+        g = { times: [], values: new Map(), quietUntil: 0, transactions: [] };
+      } else groups.delete(key); // re-inserted below: the map's order is least recently active first
+      groups.set(key, g);
+      const from = e.at - rule.windowMs;
+      let count: number;
+      if (rule.distinct) {
+        const v = fieldValue(e, rule.distinct);
+        if (v === null) continue;
+        g.values.delete(v);
+        g.values.set(v, e.at);
+        for (const [value, at] of g.values) {
+          if (at > from && g.values.size <= MAX_PER_GROUP) break;
+          g.values.delete(value);
+        }
+        count = g.values.size;
+      } else {
+        g.times.push(e.at);
+        while (g.times.length > 0 && (g.times[0]! <= from || g.times.length > MAX_PER_GROUP)) g.times.shift();
+        count = g.times.length;
+      }
+      g.transactions.push(e.transactionId);
+      if (g.transactions.length > 10) g.transactions.shift();
+      if (count >= rule.threshold && e.at >= g.quietUntil) {
+        g.quietUntil = e.at + rule.cooldownMs;
+        out.push(this.finding(rule, e, count, g));
+      }
+    }
+    return out;
+  }
+
+  private finding(rule: BehaviourRule, e: BehaviourEvent, count: number, g: Group): FindingObservation {
+    const what = rule.distinct ? `${count} distinct ${rule.distinct === 'param' ? 'object ids' : `${rule.distinct}s`}` : `${count} matching calls`;
+    return {
+      type: rule.finding.type,
+      owaspCategory: rule.finding.owaspCategory,
+      severity: rule.finding.severity,
+      endpointId: e.endpointId,
+      actor: rule.groupBy.includes('actor') ? e.actor : null,
+      subject: rule.id,
+      summary: `${rule.description}: ${what} on ${e.method} ${e.host}${e.template} within ${Math.round(rule.windowMs / 1000)} s (threshold ${rule.threshold})`,
+      evidence: {
+        rule: rule.id,
+        count,
+        threshold: rule.threshold,
+        windowSeconds: rule.windowMs / 1000,
+        ...(rule.distinct && rule.distinct !== 'username' ? { sampleValues: [...g.values.keys()].slice(-5) } : {}),
+        recentTransactions: [...g.transactions],
+      },
+      transactionId: e.transactionId,
+      at: e.at,
+    };
+  }
+}
