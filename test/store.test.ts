@@ -457,6 +457,23 @@ export function storeSuite(name: string, open: OpenStore, skip: string | false =
       assert.equal(page.total, 2);
     });
 
+    test('actors: rows per (actor, host) upserted in the analysis commit; filters, sorts, recent rows', async () => {
+      const row = (id: string, actor: string, host: string, botScore: number, calls: number, lastSeen: number) =>
+        ({ id, actor, host, kind: 'ip', label: 'client IP', firstSeen: 1, lastSeen, calls, errors: 0, botScore, detail: { reasons: [`+${botScore} x`] } });
+      await store.commitAnalysis(commit('a', 1, { actors: [row('r1', 'ip:1', 'h1', 80, 10, 100), row('r2', 'ip:2', 'h1', 10, 500, 200), row('r3', 'ip:1', 'h2', 20, 5, 300)] }));
+      await store.commitAnalysis(commit('a', 2, { actors: [row('r2', 'ip:2', 'h1', 15, 600, 400)] }));
+      const all = await store.listActors({ limit: 10, offset: 0 });
+      assert.equal(all.total, 3);
+      assert.deepEqual(all.items.map((r) => r.id), ['r1', 'r3', 'r2'], 'by score');
+      assert.deepEqual((await store.listActors({ sort: 'calls', limit: 10, offset: 0 })).items.map((r) => r.id), ['r2', 'r1', 'r3']);
+      assert.deepEqual((await store.listActors({ actor: 'ip:1', limit: 10, offset: 0 })).items.map((r) => r.host), ['h1', 'h2']);
+      assert.deepEqual((await store.listActors({ host: 'h1', minScore: 50, limit: 10, offset: 0 })).items.map((r) => r.id), ['r1']);
+      const r2 = (await store.listActors({ actor: 'ip:2', limit: 1, offset: 0 })).items[0]!;
+      assert.equal(r2.calls, 600);
+      assert.deepEqual(r2.detail, { reasons: ['+15 x'] });
+      assert.deepEqual((await store.recentActors(250)).map((r) => r.id), ['r3', 'r2']);
+    });
+
     test('discovery rules: added per host, listed oldest first (all or one host), deleted', async () => {
       await store.addDiscoveryRule({ id: 'r2', host: 'b.example', rule: { kind: 'ignore', pattern: '/health' }, createdAt: 2, createdBy: 'admin-token@127.0.0.1' });
       await store.addDiscoveryRule({ id: 'r1', host: 'a.example', rule: { kind: 'merge', template: '/users/{userId}' }, createdAt: 1, createdBy: 'user:ada@127.0.0.1' });

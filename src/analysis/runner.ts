@@ -13,6 +13,7 @@ import type { Rule } from './discovery/rules.ts';
 import { passiveChecks } from './threats/passive.ts';
 import { BehaviourEngine, flowsOf, type BehaviourEvent } from './threats/behaviour.ts';
 import { actorOf, usernameOf } from './threats/actors.ts';
+import { ACTOR_RESUME_MS, ActorProfiles } from './actor-profiles.ts';
 import type { EndpointRef } from './discovery/discovery.ts';
 import { summarizeSpec, type SpecSummary } from './discovery/openapi-document.ts';
 import { endpointState, INVENTORY_WINDOW_MS, type SpecVersion } from './discovery/inventory-state.ts';
@@ -47,6 +48,7 @@ export class AnalysisRunner {
   private readonly store: Store;
   private readonly options: RunnerOptions;
   private inventory: InventoryStep | null = null;
+  private actors: ActorProfiles | null = null;
   /** Log position already committed to the store (entries up to it are skipped). */
   private committed = 0;
   /** Host -> id of the spec applied to its discovery (null: none). */
@@ -94,6 +96,7 @@ export class AnalysisRunner {
     const owns = this.options.ownsHost ?? (() => true);
     const hostStates = (await this.store.analysisState(HOST_STATE_PREFIX)).filter(([key]) => owns(key.slice(HOST_STATE_PREFIX.length)));
     this.inventory = InventoryStep.restore(hostStates, (await this.store.allEndpoints()).filter((e) => owns(e.host)));
+    this.actors = ActorProfiles.restore((await this.store.recentActors(Date.now() - ACTOR_RESUME_MS)).filter((a) => owns(a.host)));
     while (this.running) {
       const entries = await this.consumer.next(this.options.batchSize);
       if (entries.length === 0 && this.inventory!.needsSettling) await this.settle();
@@ -141,7 +144,13 @@ export class AnalysisRunner {
         const seen = inventory.observe(l.transaction, l.receivedAt);
         if (seen === null) continue;
         findings.push(...passiveChecks(l.transaction, seen.id, l.receivedAt));
-        findings.push(...this.behaviour.observe(behaviourEvent(l, seen.id, seen.ref, this.options.redactionKey)));
+        const actor = actorOf(l.transaction, this.options.redactionKey);
+        const event = behaviourEvent(l, seen.id, seen.ref, actor.id, this.options.redactionKey);
+        this.actors!.observe(actor, seen.ref.host, l.transaction, seen.id, event.at);
+        for (const f of this.behaviour.observe(event)) {
+          findings.push(f);
+          if (f.actor) this.actors!.flag(f.actor, seen.ref.host, f.type);
+        }
       } catch (err) {
         this.failures++;
         console.error(`analysis: transaction ${l.transaction.id} could not be analysed: ${(err as Error).message}`);
@@ -155,7 +164,7 @@ export class AnalysisRunner {
     if (settle) this.settledAt = Date.now();
     const changes = inventory.takeChanges(Date.now(), settle);
     findings.push(...this.inventoryFindings(changes.endpoints, batch));
-    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, ...changes });
+    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, actors: this.actors!.takeChanges(), ...changes });
     this.committed = seq;
   }
 
@@ -263,7 +272,7 @@ export class AnalysisRunner {
 }
 
 /** The event behaviour rules see: who called which endpoint, with what, and what came back. */
-function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointRef, key: string): BehaviourEvent {
+function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointRef, actor: string, key: string): BehaviourEvent {
   const t = l.transaction;
   const segments = t.request.uri.split(/[?#]/)[0]!.split('/').filter(Boolean);
   const params: Record<string, string> = {};
@@ -277,7 +286,7 @@ function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointR
     method: t.request.method.toUpperCase(),
     template: ref.template,
     status: t.response.status,
-    actor: actorOf(t, key).id,
+    actor,
     params,
     username: flows.includes('login') ? usernameOf(t, key) : null,
     flows,

@@ -27,6 +27,7 @@ import { insightsRoutes } from '../console/insights-routes.ts';
 import { specRoutes } from '../console/spec-routes.ts';
 import { inventoryRoutes } from '../console/inventory-routes.ts';
 import { findingsRoutes } from '../console/findings-routes.ts';
+import { actorsRoutes } from '../console/actors-routes.ts';
 import { webConsole } from '../console/web.ts';
 import { generateApimPolicy } from '../capture/apim-policy.ts';
 import { UserService } from '../console/users.ts';
@@ -183,6 +184,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await api.register(specRoutes, { store });
     await api.register(inventoryRoutes, { store });
     await api.register(findingsRoutes, { store });
+    await api.register(actorsRoutes, { store });
     await api.register(sessionRoutes, { store, users, secureCookies: (o.publicUrl ?? '').startsWith('https:') });
     await api.register(insightsRoutes, {
       store,

@@ -55,6 +55,7 @@ export async function findingsRoutes(app: FastifyInstance, opts: { store: Store 
         status: Type.Optional(Type.Union(FINDING_STATUSES.map((s) => Type.Literal(s)))),
         type: Type.Optional(Type.String()),
         endpointId: Type.Optional(Type.String()),
+        actor: Type.Optional(Type.String()),
         format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100 })),
         offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
@@ -62,7 +63,7 @@ export async function findingsRoutes(app: FastifyInstance, opts: { store: Store 
       response: { 200: Type.Unknown({ description: '{items, total} (JSON) or text/csv' }) },
     },
   }, async (req, reply) => {
-    const q = req.query as { category?: string; severity?: Severity; status?: FindingStatus; type?: string; endpointId?: string; format?: string; limit?: number; offset?: number };
+    const q = req.query as { category?: string; severity?: Severity; status?: FindingStatus; type?: string; endpointId?: string; actor?: string; format?: string; limit?: number; offset?: number };
     const page = await store.listFindings({ ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
     const items = page.items.map(view);
     if (q.format === 'csv') {

@@ -54,6 +54,7 @@ export interface FindingQuery {
   status?: FindingStatus;
   type?: string;
   endpointId?: string;
+  actor?: string;
   limit: number;
   offset: number;
 }

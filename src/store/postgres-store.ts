@@ -15,6 +15,8 @@
 //   processes starting at once migrate once; the applied versions are rows of tapline_schema_migrations.
 import postgres from 'postgres';
 import type {
+  ActorQuery,
+  ActorRecord,
   AnalysisCommit,
   ApplicationRecord,
   AuditEntry,
@@ -178,6 +180,22 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX findings_last_seen ON findings (last_seen);
    CREATE INDEX findings_endpoint ON findings (endpoint_id);`,
+  `CREATE TABLE actors (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     actor TEXT COLLATE "C" NOT NULL,
+     host TEXT COLLATE "C" NOT NULL,
+     kind TEXT NOT NULL,
+     label TEXT NOT NULL,
+     first_seen BIGINT NOT NULL,
+     last_seen BIGINT NOT NULL,
+     calls BIGINT NOT NULL,
+     errors BIGINT NOT NULL,
+     bot_score INTEGER NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX actors_actor ON actors (actor);
+   CREATE INDEX actors_last_seen ON actors (last_seen);
+   CREATE INDEX findings_actor ON findings (actor);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -537,11 +555,29 @@ export class PostgresStore implements Store {
       q.status !== undefined ? this.sql`status = ${q.status}` : null,
       q.type !== undefined ? this.sql`type = ${q.type}` : null,
       q.endpointId !== undefined ? this.sql`endpoint_id = ${q.endpointId}` : null,
+      q.actor !== undefined ? this.sql`actor = ${q.actor}` : null,
     ].filter((c) => c !== null);
     const where = conditions.length > 0 ? conditions.reduce((acc, c, i) => (i === 0 ? this.sql`WHERE ${c}` : this.sql`${acc} AND ${c}`), this.sql``) : this.sql``;
     const [{ n }] = await this.sql`SELECT COUNT(*) AS n FROM findings ${where}`;
     const rows = await this.sql`SELECT * FROM findings ${where} ORDER BY last_seen DESC, id LIMIT ${q.limit} OFFSET ${q.offset}`;
     return { items: rows.map(toFinding), total: num(n) };
+  }
+
+  async listActors(q: ActorQuery): Promise<{ items: ActorRecord[]; total: number }> {
+    const conditions = [
+      q.host !== undefined ? this.sql`host = ${q.host}` : null,
+      q.actor !== undefined ? this.sql`actor = ${q.actor}` : null,
+      q.minScore !== undefined ? this.sql`bot_score >= ${q.minScore}` : null,
+    ].filter((c) => c !== null);
+    const where = conditions.length > 0 ? conditions.reduce((acc, c, i) => (i === 0 ? this.sql`WHERE ${c}` : this.sql`${acc} AND ${c}`), this.sql``) : this.sql``;
+    const order = q.sort === 'calls' ? this.sql`calls DESC` : q.sort === 'lastSeen' ? this.sql`last_seen DESC` : this.sql`bot_score DESC, calls DESC`;
+    const [{ n }] = await this.sql`SELECT COUNT(*) AS n FROM actors ${where}`;
+    const rows = await this.sql`SELECT * FROM actors ${where} ORDER BY ${order}, id LIMIT ${q.limit} OFFSET ${q.offset}`;
+    return { items: rows.map(toActor), total: num(n) };
+  }
+
+  async recentActors(since: number): Promise<ActorRecord[]> {
+    return (await this.sql`SELECT * FROM actors WHERE last_seen >= ${since} ORDER BY last_seen`).map(toActor);
   }
 
   async getFinding(id: string): Promise<FindingRecord | null> {
@@ -609,6 +645,14 @@ export class PostgresStore implements Store {
       await Promise.all(c.state.map(([key, value]) => tx`
         INSERT INTO analysis_state (key, value, updated_at) VALUES (${text(key)}, ${JSON.stringify(value)}, ${now})
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`));
+      const actors = [...(c.actors ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const a of actors) {
+        await tx`
+          INSERT INTO actors (id, actor, host, kind, label, first_seen, last_seen, calls, errors, bot_score, detail)
+          VALUES (${text(a.id)}, ${text(a.actor)}, ${text(a.host)}, ${a.kind}, ${text(a.label)}, ${a.firstSeen}, ${a.lastSeen}, ${a.calls}, ${a.errors}, ${a.botScore}, ${JSON.stringify(a.detail)})
+          ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen, calls = EXCLUDED.calls,
+            errors = EXCLUDED.errors, bot_score = EXCLUDED.bot_score, detail = EXCLUDED.detail`;
+      }
       // Findings in id order (no deadlocks between analyzers), each folded into its row under a lock.
       for (const [id, observations] of [...groupFindings(c.findings ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const [row] = await tx`SELECT * FROM findings WHERE id = ${id} FOR UPDATE`;
@@ -1006,4 +1050,20 @@ async function writeFinding(tx: Tx, f: FindingRecord): Promise<void> {
     ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, summary = EXCLUDED.summary, first_seen = EXCLUDED.first_seen,
       last_seen = EXCLUDED.last_seen, count = EXCLUDED.count, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
       status_by = EXCLUDED.status_by, status_at = EXCLUDED.status_at, detail = EXCLUDED.detail`;
+}
+
+function toActor(r: Record<string, unknown>): ActorRecord {
+  return {
+    id: r.id as string,
+    actor: r.actor as string,
+    host: r.host as string,
+    kind: r.kind as string,
+    label: r.label as string,
+    firstSeen: num(r.first_seen),
+    lastSeen: num(r.last_seen),
+    calls: num(r.calls),
+    errors: num(r.errors),
+    botScore: num(r.bot_score),
+    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  };
 }

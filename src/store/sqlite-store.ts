@@ -1,6 +1,8 @@
 // The embedded store: SQLite in the data directory, WAL mode, versioned migrations.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type {
+  ActorQuery,
+  ActorRecord,
   AnalysisCommit,
   ApplicationRecord,
   EndpointQuery,
@@ -164,6 +166,22 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX findings_last_seen ON findings(last_seen);
    CREATE INDEX findings_endpoint ON findings(endpoint_id);`,
+  `CREATE TABLE actors (
+     id TEXT PRIMARY KEY,
+     actor TEXT NOT NULL,
+     host TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     label TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     calls INTEGER NOT NULL,
+     errors INTEGER NOT NULL,
+     bot_score INTEGER NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX actors_actor ON actors(actor);
+   CREATE INDEX actors_last_seen ON actors(last_seen);
+   CREATE INDEX findings_actor ON findings(actor);`,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -179,6 +197,22 @@ function toEndpoint(r: Row): EndpointRecord {
     firstSeen: Number(r.first_seen),
     lastSeen: Number(r.last_seen),
     sensitiveTypes: JSON.parse(r.sensitive_types as string) as string[],
+    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  };
+}
+
+function toActor(r: Row): ActorRecord {
+  return {
+    id: r.id as string,
+    actor: r.actor as string,
+    host: r.host as string,
+    kind: r.kind as string,
+    label: r.label as string,
+    firstSeen: Number(r.first_seen),
+    lastSeen: Number(r.last_seen),
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+    botScore: Number(r.bot_score),
     detail: JSON.parse(r.detail as string) as Record<string, unknown>,
   };
 }
@@ -511,6 +545,14 @@ export class SqliteStore implements Store {
       }
       for (const id of c.removedEndpoints) this.run('DELETE FROM endpoints WHERE id = ?', id);
       for (const [key, value] of c.state) state.run(key, JSON.stringify(value), now);
+      for (const a of c.actors ?? []) {
+        this.run(
+          `INSERT INTO actors (id, actor, host, kind, label, first_seen, last_seen, calls, errors, bot_score, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET label = excluded.label, first_seen = excluded.first_seen, last_seen = excluded.last_seen, calls = excluded.calls,
+             errors = excluded.errors, bot_score = excluded.bot_score, detail = excluded.detail`,
+          a.id, a.actor, a.host, a.kind, a.label, a.firstSeen, a.lastSeen, a.calls, a.errors, a.botScore, JSON.stringify(a.detail),
+        );
+      }
       for (const [id, observations] of groupFindings(c.findings ?? [])) {
         const row = this.get('SELECT * FROM findings WHERE id = ?', id);
         this.writeFinding(foldFinding(row ? toFinding(row) : null, observations));
@@ -570,10 +612,28 @@ export class SqliteStore implements Store {
     if (q.status !== undefined) where.push('status = ?') && params.push(q.status);
     if (q.type !== undefined) where.push('type = ?') && params.push(q.type);
     if (q.endpointId !== undefined) where.push('endpoint_id = ?') && params.push(q.endpointId);
+    if (q.actor !== undefined) where.push('actor = ?') && params.push(q.actor);
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const total = Number(this.get(`SELECT COUNT(*) AS n FROM findings ${clause}`, ...params)!.n);
     const rows = this.all(`SELECT * FROM findings ${clause} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?`, ...params, q.limit, q.offset);
     return { items: rows.map(toFinding), total };
+  }
+
+  async listActors(q: ActorQuery): Promise<{ items: ActorRecord[]; total: number }> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (q.host !== undefined) where.push('host = ?') && params.push(q.host);
+    if (q.actor !== undefined) where.push('actor = ?') && params.push(q.actor);
+    if (q.minScore !== undefined) where.push('bot_score >= ?') && params.push(q.minScore);
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const order = q.sort === 'calls' ? 'calls DESC' : q.sort === 'lastSeen' ? 'last_seen DESC' : 'bot_score DESC, calls DESC';
+    const total = Number(this.get(`SELECT COUNT(*) AS n FROM actors ${clause}`, ...params)!.n);
+    const rows = this.all(`SELECT * FROM actors ${clause} ORDER BY ${order}, id LIMIT ? OFFSET ?`, ...params, q.limit, q.offset);
+    return { items: rows.map(toActor), total };
+  }
+
+  async recentActors(since: number): Promise<ActorRecord[]> {
+    return this.all('SELECT * FROM actors WHERE last_seen >= ? ORDER BY last_seen', since).map(toActor);
   }
 
   async getFinding(id: string): Promise<FindingRecord | null> {

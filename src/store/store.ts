@@ -91,11 +91,39 @@ export interface AnalysisCommit {
   state: Array<[string, unknown]>;
   /** Issues the batch revealed, folded into their findings (store/findings.ts). */
   findings?: FindingObservation[];
+  /** Actor profiles (per actor and host) that changed in the batch. */
+  actors?: ActorRecord[];
   /**
    * Only state derived from what is already committed (no new entries, `seq` = the committed
    * position): applied even though the position does not move.
    */
   settleOnly?: boolean;
+}
+
+/** Who calls a host: traffic profile and bot score (analysis/threats/actor-stats.ts). */
+export interface ActorRecord {
+  /** Of the (actor, host) pair. */
+  id: string;
+  actor: string;
+  host: string;
+  kind: string;
+  label: string;
+  firstSeen: number;
+  lastSeen: number;
+  calls: number;
+  errors: number;
+  botScore: number;
+  /** The profile and the reasons of the score: JSON-ready. */
+  detail: Record<string, unknown>;
+}
+
+export interface ActorQuery {
+  host?: string;
+  actor?: string;
+  minScore?: number;
+  sort?: 'score' | 'calls' | 'lastSeen';
+  limit: number;
+  offset: number;
 }
 
 /** An uploaded OpenAPI document of an application. */
@@ -235,6 +263,10 @@ export interface Store {
   listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }>;
   allEndpoints(): Promise<EndpointRecord[]>;
   getEndpoint(id: string): Promise<EndpointRecord | null>;
+  /** Actor rows (one per actor and host). */
+  listActors(q: ActorQuery): Promise<{ items: ActorRecord[]; total: number }>;
+  /** Rows seen since `since`, for an analyzer to resume its profiles. */
+  recentActors(since: number): Promise<ActorRecord[]>;
   listFindings(q: FindingQuery): Promise<{ items: FindingRecord[]; total: number }>;
   getFinding(id: string): Promise<FindingRecord | null>;
   /** Sets a finding's status with who and why; null when there is no such finding. */
