@@ -3,7 +3,8 @@
 // so an endpoint keeps its identity and history, and hands the runner what changed in a batch,
 // to be committed to the store together with the log position (nothing counted twice).
 import { createHash } from 'node:crypto';
-import type { Transaction } from '../wire/transaction.ts';
+import type { SdpLocation, Transaction } from '../wire/transaction.ts';
+import { fieldPattern } from './protect.ts';
 import type { EndpointRecord } from '../store/store.ts';
 import { HostDiscovery, type Endpoint, type EndpointRef, type HostState, type Source } from './discovery/discovery.ts';
 import { observationFromTransaction } from './discovery/observation.ts';
@@ -25,6 +26,18 @@ export function hostOf(t: Transaction): string {
 
 const PROVENANCE: Record<Source, EndpointRecord['provenance']> = { spec: 'spec', route: 'gateway', inferred: 'inferred', user: 'inferred' };
 
+export interface SensitiveField {
+  name: string;
+  location: string;
+  field: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** Distinct (location, field, type) kept per endpoint. */
+const SENSITIVE_FIELDS = 200;
+
 interface Aggregate {
   host: string;
   method: string;
@@ -34,6 +47,8 @@ interface Aggregate {
   history: Array<{ template: string; until: number; event: string }>;
   /** The template last written, to notice refinements. */
   template: string | null;
+  /** Sensitive data seen, per location, field pattern and type. */
+  sensitive: Record<string, SensitiveField>;
   /**
    * Its last known shape: from the latest observation (discovery's provisional answer between
    * rebuilds of its view), or the spec endpoint it was merged into before any traffic.
@@ -71,7 +86,7 @@ export class InventoryStep {
     for (const e of endpoints) {
       const d = e.detail as { key?: string; stats?: EndpointStats; history?: Aggregate['history'] };
       if (!d.key || !d.stats) continue;
-      step.aggregates.set(e.id, { host: e.host, method: e.method, key: d.key, stats: d.stats, history: d.history ?? [], template: e.pathTemplate, ref: null });
+      step.aggregates.set(e.id, { host: e.host, method: e.method, key: d.key, stats: d.stats, history: d.history ?? [], template: e.pathTemplate, ref: null, sensitive: (e.detail as { sensitive?: Record<string, SensitiveField> }).sensitive ?? {} });
     }
     return step;
   }
@@ -117,8 +132,12 @@ export class InventoryStep {
   private mergeInto(fromId: string, intoId: string, into: EndpointRef, event: Aggregate['history'][number]): void {
     const from = this.aggregates.get(fromId);
     if (!from || fromId === intoId) return;
-    const target = this.aggregates.get(intoId) ?? { host: from.host, method: into.method, key: into.key, stats: newEndpointStats(), history: [], template: null, ref: into };
+    const target = this.aggregates.get(intoId) ?? { host: from.host, method: into.method, key: into.key, stats: newEndpointStats(), history: [], template: null, ref: into, sensitive: {} };
     target.stats = mergeEndpointStats(target.stats, from.stats);
+    for (const [k, f] of Object.entries(from.sensitive)) {
+      const t = target.sensitive[k];
+      target.sensitive[k] = t ? { ...t, count: t.count + f.count, firstSeen: Math.min(t.firstSeen, f.firstSeen), lastSeen: Math.max(t.lastSeen, f.lastSeen) } : f;
+    }
     target.history.push(...from.history, event);
     this.aggregates.set(intoId, target);
     this.aggregates.delete(fromId);
@@ -150,7 +169,7 @@ export class InventoryStep {
     const id = endpointId(obs.host, ref.key);
     let agg = this.aggregates.get(id);
     if (!agg) {
-      agg = { host: obs.host, method: ref.method, key: ref.key, stats: newEndpointStats(), history: [], template: null, ref: null };
+      agg = { host: obs.host, method: ref.method, key: ref.key, stats: newEndpointStats(), history: [], template: null, ref: null, sensitive: {} };
       this.aggregates.set(id, agg);
       this.removed.delete(id);
     }
@@ -158,6 +177,24 @@ export class InventoryStep {
     agg.ref = ref;
     this.dirty.add(id);
     return { id, ref };
+  }
+
+  /** Records where an endpoint's transaction carried sensitive data (field paths with `*` for indices). */
+  addSensitive(id: string, locations: SdpLocation[], at: number): void {
+    const agg = this.aggregates.get(id);
+    if (!agg || locations.length === 0) return;
+    for (const l of locations) {
+      const field = fieldPattern(l.field);
+      const key = `${l.location}|${field}|${l.name}`;
+      const f = agg.sensitive[key];
+      if (f) {
+        f.count++;
+        f.lastSeen = Math.max(f.lastSeen, at);
+      } else if (Object.keys(agg.sensitive).length < SENSITIVE_FIELDS) {
+        agg.sensitive[key] = { name: l.name, location: l.location, field, count: 1, firstSeen: at, lastSeen: at };
+      }
+    }
+    this.dirty.add(id);
   }
 
   /**
@@ -216,8 +253,8 @@ export class InventoryStep {
       calls: agg.stats.calls,
       firstSeen: agg.stats.firstSeen,
       lastSeen: agg.stats.lastSeen,
-      sensitiveTypes: [],
-      detail: { key: agg.key, source: e.source, params: e.params, stats: agg.stats, history: agg.history },
+      sensitiveTypes: [...new Set(Object.values(agg.sensitive).map((f) => f.name))].sort(),
+      detail: { key: agg.key, source: e.source, params: e.params, stats: agg.stats, history: agg.history, sensitive: agg.sensitive },
     };
   }
 }

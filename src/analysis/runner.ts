@@ -14,6 +14,9 @@ import { passiveChecks } from './threats/passive.ts';
 import { BehaviourEngine, flowsOf, type BehaviourEvent } from './threats/behaviour.ts';
 import { actorOf, usernameOf } from './threats/actors.ts';
 import { ACTOR_RESUME_MS, ActorProfiles } from './actor-profiles.ts';
+import { maskEvidence, protect, sensitiveFindings } from './protect.ts';
+import { authSchemes } from './discovery/auth-schemes.ts';
+import type { SdpLocation } from '../wire/transaction.ts';
 import type { EndpointRef } from './discovery/discovery.ts';
 import { summarizeSpec, type SpecSummary } from './discovery/openapi-document.ts';
 import { endpointState, INVENTORY_WINDOW_MS, type SpecVersion } from './discovery/inventory-state.ts';
@@ -119,14 +122,18 @@ export class AnalysisRunner {
 
   private async process(entries: Array<{ seq: number; data: string }>): Promise<void> {
     const inventory = this.inventory!;
-    const batch: LoggedTransaction[] = [];
+    const key = this.options.redactionKey;
+    // `l` is the transaction as captured (in memory only); `masked` is what may be stored.
+    const batch: Array<{ l: LoggedTransaction; masked: LoggedTransaction; locations: SdpLocation[] }> = [];
     const rows: StoredTransaction[] = [];
     for (const e of entries) {
       if (e.seq <= this.committed) continue; // committed before a restart, redelivered since
       try {
-        const logged = envelopeToTransaction(e.data, this.options.clientIp);
-        rows.push(toStoredTransaction(logged, this.options));
-        batch.push(logged);
+        const l = envelopeToTransaction(e.data, this.options.clientIp);
+        const { masked, locations } = protect(l.transaction, key);
+        const maskedLogged = { ...l, transaction: masked };
+        rows.push(toStoredTransaction(maskedLogged, this.options));
+        batch.push({ l, masked: maskedLogged, locations });
       } catch (err) {
         // The edge validated it; a failure here is a bug. Count it and move on rather than stall.
         this.failures++;
@@ -135,18 +142,24 @@ export class AnalysisRunner {
     }
     // A host seen for the first time gets its rules and spec before its first transaction.
     const known = new Set(inventory.hostNames());
-    const fresh = batch.some((l) => !known.has(hostOf(l.transaction)));
-    if (fresh) for (const l of batch) inventory.host(hostOf(l.transaction));
+    const fresh = batch.some(({ l }) => !known.has(hostOf(l.transaction)));
+    if (fresh) for (const { l } of batch) inventory.host(hostOf(l.transaction));
     await this.refreshSpecs(fresh);
     const findings: FindingObservation[] = [];
-    for (const l of batch) {
+    for (const { l, masked, locations } of batch) {
       try {
-        const seen = inventory.observe(l.transaction, l.receivedAt);
+        // Discovery and the aggregates keep values (path segments, samples): the masked copy.
+        const seen = inventory.observe(masked.transaction, l.receivedAt);
         if (seen === null) continue;
-        findings.push(...passiveChecks(l.transaction, seen.id, l.receivedAt));
-        const actor = actorOf(l.transaction, this.options.redactionKey);
-        const event = behaviourEvent(l, seen.id, seen.ref, actor.id, this.options.redactionKey);
-        this.actors!.observe(actor, seen.ref.host, l.transaction, seen.id, event.at);
+        inventory.addSensitive(seen.id, locations, l.receivedAt);
+        const raw = l.transaction;
+        findings.push(...maskEvidence(passiveChecks(raw, seen.id, l.receivedAt), key));
+        const authenticated = authSchemes(raw.request.headers, queryOf(raw.request.uri)).some((a) => a.scheme !== 'none');
+        findings.push(...sensitiveFindings(raw, locations, seen.id, authenticated, l.receivedAt));
+        // Identities are keyed fingerprints of the raw credentials; event values come masked.
+        const actor = actorOf(raw, key);
+        const event = behaviourEvent(masked, seen.id, seen.ref, actor.id, usernameOf(raw, key));
+        this.actors!.observe(actor, seen.ref.host, masked.transaction, seen.id, event.at);
         for (const f of this.behaviour.observe(event)) {
           findings.push(f);
           if (f.actor) this.actors!.flag(f.actor, seen.ref.host, f.type);
@@ -163,7 +176,7 @@ export class AnalysisRunner {
     const settle = entries.length < this.options.batchSize || Date.now() - this.settledAt >= SETTLE_MS;
     if (settle) this.settledAt = Date.now();
     const changes = inventory.takeChanges(Date.now(), settle);
-    findings.push(...this.inventoryFindings(changes.endpoints, batch));
+    findings.push(...this.inventoryFindings(changes.endpoints, batch.map((b) => b.l)));
     await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, actors: this.actors!.takeChanges(), ...changes });
     this.committed = seq;
   }
@@ -272,7 +285,7 @@ export class AnalysisRunner {
 }
 
 /** The event behaviour rules see: who called which endpoint, with what, and what came back. */
-function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointRef, actor: string, key: string): BehaviourEvent {
+function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointRef, actor: string, username: string | null): BehaviourEvent {
   const t = l.transaction;
   const segments = t.request.uri.split(/[?#]/)[0]!.split('/').filter(Boolean);
   const params: Record<string, string> = {};
@@ -288,7 +301,12 @@ function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointR
     status: t.response.status,
     actor,
     params,
-    username: flows.includes('login') ? usernameOf(t, key) : null,
+    username: flows.includes('login') ? username : null,
     flows,
   };
+}
+
+function queryOf(uri: string): URLSearchParams | null {
+  const q = uri.indexOf('?');
+  return q === -1 ? null : new URLSearchParams(uri.slice(q + 1).split('#')[0]);
 }
