@@ -12,13 +12,18 @@ import { validateEdgeTransaction, WireError, type EdgeTransaction } from '../wir
 import { inList } from '../wire/client-ip.ts';
 import { encodeEnvelope } from '../wire/envelope.ts';
 import type { AppendEntry, TransactionLog } from '../log/log.ts';
-import type { TokenService } from '../auth/tokens.ts';
+import type { VerifyResult } from '../auth/tokens.ts';
+
+/** What the edge needs of a token service: the platform's own, or a bridge's check against its JWKS. */
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifyResult>;
+}
 import { DedupeWindow } from './dedupe.ts';
 import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
 
 export interface EdgeOptions {
   log: TransactionLog;
-  tokens: TokenService;
+  tokens: TokenVerifier;
   stats: IngestionStats;
   dedupe: DedupeWindow;
   /** Largest request body, in bytes after decompression. */
