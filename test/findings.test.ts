@@ -26,6 +26,7 @@ describe('findings API', () => {
     let res = await server.admin('/findings');
     assert.equal(res.status, 200);
     assert.equal(res.body.total, 2);
+    assert.deepEqual(res.body.counts, { info: 0, low: 0, medium: 1, high: 1, critical: 0 });
     res = await server.admin('/findings?category=API3&status=open');
     assert.equal(res.body.items.length, 1);
     const f = res.body.items[0];
@@ -57,6 +58,7 @@ describe('findings API', () => {
     const f = res.body.items[0];
     assert.equal(f.owaspCategory, 'API2');
     assert.equal(f.count, 2);
+    assert.deepEqual(f.endpoint, { method: 'GET', host: 'auth.example', pathTemplate: '/v1/login' });
     const endpoint = await server.admin(`/endpoints/${f.endpointId}`);
     assert.equal(endpoint.body.host, 'auth.example');
     assert.deepEqual((await server.admin(`/findings/${f.id}`)).body.transactionIds, ids);

@@ -65,12 +65,21 @@ export async function findingsRoutes(app: FastifyInstance, opts: { store: Store 
   }, async (req, reply) => {
     const q = req.query as { category?: string; severity?: Severity; status?: FindingStatus; type?: string; endpointId?: string; actor?: string; format?: string; limit?: number; offset?: number };
     const page = await store.listFindings({ ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
-    const items = page.items.map(view);
+    // The endpoint each finding is about, in words (one lookup per distinct endpoint of the page).
+    const endpoints = new Map<string, { method: string; host: string; pathTemplate: string } | null>();
+    for (const id of new Set(page.items.map((f) => f.endpointId).filter((x): x is string => x !== null))) {
+      const e = await store.getEndpoint(id);
+      endpoints.set(id, e && { method: e.method, host: e.host, pathTemplate: e.pathTemplate });
+    }
+    const items = page.items.map((f) => ({ ...view(f), endpoint: f.endpointId === null ? null : (endpoints.get(f.endpointId) ?? null) }));
     if (q.format === 'csv') {
       const lines = [CSV_COLUMNS.join(','), ...items.map((f) => CSV_COLUMNS.map((c) => csvField(f[c])).join(','))];
       return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="tapline-findings.csv"').send(`${lines.join('\r\n')}\r\n`);
     }
-    return { items, total: page.total };
+    // Counts per severity under every other filter, for the console's severity buttons.
+    const counts: Record<string, number> = {};
+    for (const severity of SEVERITIES) counts[severity] = (await store.listFindings({ ...q, severity, limit: 1, offset: 0 })).total;
+    return { items, total: page.total, counts };
   });
 
   app.get('/findings/:id', {

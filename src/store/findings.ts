@@ -24,6 +24,8 @@ export interface FindingObservation {
   /** Masked evidence a person can check (never raw sensitive values). */
   evidence: Record<string, unknown>;
   transactionId: string | null;
+  /** More transactions behind it (a behaviour rule's recent calls), oldest first. */
+  transactionIds?: string[];
   at: number;
   count?: number;
 }
@@ -103,9 +105,9 @@ export function foldFinding(current: FindingRecord | null, observations: Finding
       count: row.count + (o.count ?? 1),
       detail: {
         evidence: [...row.detail.evidence, o.evidence].slice(-KEEP_EVIDENCE),
-        transactionIds: o.transactionId && !row.detail.transactionIds.includes(o.transactionId)
-          ? [...row.detail.transactionIds, o.transactionId].slice(-KEEP_TRANSACTIONS)
-          : row.detail.transactionIds,
+        transactionIds: [...row.detail.transactionIds, ...(o.transactionIds ?? []), ...(o.transactionId ? [o.transactionId] : [])]
+          .filter((id, i, all) => all.lastIndexOf(id) === i)
+          .slice(-KEEP_TRANSACTIONS),
       },
     };
     if (row.status === 'resolved' && current !== null) {

@@ -8,6 +8,8 @@ import { Dashboard } from './pages/Dashboard.tsx';
 import { Applications } from './pages/Applications.tsx';
 import { Inventory } from './pages/Inventory.tsx';
 import { EndpointPage } from './pages/EndpointPage.tsx';
+import { Findings } from './pages/Findings.tsx';
+import { FindingPage } from './pages/FindingPage.tsx';
 import { SystemDiagnostics } from './pages/SystemDiagnostics.tsx';
 import { Integrations } from './pages/Integrations.tsx';
 import { UserManagement } from './pages/UserManagement.tsx';
@@ -34,6 +36,8 @@ function routeOf(path: string): Route {
       return { title: 'Applications', render: () => <Applications /> };
     case '/inventory':
       return { title: 'Inventory', render: () => <Inventory /> };
+    case '/findings':
+      return { title: 'Findings', render: () => <Findings /> };
     case '/diagnostics/system':
       return { title: 'System Diagnostics', render: () => <SystemDiagnostics /> };
     case '/integrations':
@@ -51,6 +55,15 @@ function routeOf(path: string): Route {
           /* a malformed escape: look the raw text up (the page says it is not found) */
         }
         return { title: 'Endpoint · Inventory', render: () => <EndpointPage key={id} id={id} /> };
+      }
+      if (path.startsWith('/findings/') && path.length > 10) {
+        let id = path.slice(10);
+        try {
+          id = decodeURIComponent(id);
+        } catch {
+          /* a malformed escape: look the raw text up (the page says it is not found) */
+        }
+        return { title: 'Finding · Findings', render: () => <FindingPage key={id} id={id} /> };
       }
       return { title: 'Page not found', render: () => <NotFound /> };
   }
@@ -104,6 +117,7 @@ export function Layout() {
             <li><NavLink to="/dashboard" icon="dashboard">Dashboard</NavLink></li>
             <li><NavLink to="/applications" icon="apps">Applications</NavLink></li>
             <li><NavLink to="/inventory" icon="globe">Inventory</NavLink></li>
+            <li><NavLink to="/findings" icon="alert">Findings</NavLink></li>
             <NavGroup icon="pulse" label="Diagnostics">
               <li><NavLink to="/diagnostics/system">System Diagnostics</NavLink></li>
             </NavGroup>

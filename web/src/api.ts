@@ -204,6 +204,46 @@ export interface SpecInfo {
 }
 export interface SpecProblem { path: string; message: string }
 
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export type FindingStatus = 'open' | 'acknowledged' | 'resolved' | 'false_positive';
+
+/** One finding (GET /findings): a deduplicated issue per (type, endpoint, actor, subject). */
+export interface Finding {
+  id: string;
+  type: string;
+  /** `API1` ... `API10`, or null when it is not an OWASP API Top 10 (2023) category. */
+  owaspCategory: string | null;
+  severity: Severity;
+  endpointId: string | null;
+  /** `ip:203.0.113.7`, `sub:<fingerprint>`, `user:…`, `key:…`, `session:…`, or null. */
+  actor: string | null;
+  subject: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  status: FindingStatus;
+  statusReason: string | null;
+  statusBy: string | null;
+  statusAt: string | null;
+  summary: string;
+}
+
+/** One finding in full (GET /findings/{id}): masked evidence and transactions, newest last. */
+export interface FindingDetail extends Finding {
+  evidence: Array<Record<string, unknown>>;
+  transactionIds: string[];
+}
+
+export interface FindingFilter {
+  category?: string;
+  severity?: Severity;
+  status?: FindingStatus;
+  type?: string;
+  endpointId?: string;
+  limit?: number;
+  offset?: number;
+}
+
 export interface Items<T> { items: T[] }
 
 /** An error answer of the API (`{error, message}`), or a network failure (status 0). */
@@ -352,4 +392,13 @@ export const api = {
   /** Applies to traffic analysed from now on; a 400 names the wrong field (e.g. rule.from). */
   createDiscoveryRule: (host: string, rule: DiscoveryRuleSpec) => request<DiscoveryRule>('POST', '/discovery-rules', { host, rule }),
   deleteDiscoveryRule: (id: string) => request<void>('DELETE', `/discovery-rules/${enc(id)}`),
+
+  // findings
+  findings: (filter: FindingFilter = {}) => request<{ items: Finding[]; total: number }>('GET', `/findings${query({ ...filter })}`),
+  /** The address of the CSV export of the findings under `filter` (a plain link downloads it). */
+  findingsCsvUrl: (filter: FindingFilter = {}) => `/api/v1/findings${query({ ...filter, limit: 10_000, offset: undefined, format: 'csv' })}`,
+  finding: (id: string) => request<FindingDetail>('GET', `/findings/${enc(id)}`),
+  /** Admins only (viewers get 403). */
+  setFindingStatus: (id: string, status: FindingStatus, reason?: string) =>
+    request<Finding>('PATCH', `/findings/${enc(id)}`, reason ? { status, reason } : { status }),
 };

@@ -223,6 +223,7 @@ export class BehaviourEngine {
         recentTransactions: [...g.transactions],
       },
       transactionId: e.transactionId,
+      transactionIds: [...g.transactions],
       at: e.at,
     };
   }

@@ -14,6 +14,7 @@ import { Card } from '../components/Page.tsx';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { useAction, useNow, useResource, useSession } from '../hooks.ts';
 import { Link } from '../router.tsx';
+import { EndpointFindings } from './Findings.tsx';
 import { MethodBadge, ProvenanceBadge, StateBadge } from './Inventory.tsx';
 import { SpecsDrawer } from './Specs.tsx';
 import { TransactionDrawer } from './TransactionDrawer.tsx';
@@ -458,6 +459,8 @@ function EndpointView({ e, app }: { e: EndpointDetail; app: Application | null }
           <DistributionStat label="Request size" d={e.requestBytes} format={bytes} empty="No requests yet" body />
           <DistributionStat label="Response size" d={e.responseBytes} format={bytes} empty="No responses yet" body />
         </dl>
+
+        <EndpointFindings endpointId={e.id} />
 
         <div className="grid-2">
           <Card title="Status Codes" subtitle="Responses since the endpoint was first seen.">
