@@ -17,7 +17,7 @@ describe('findings API', () => {
     server = await startTestServer();
     await server.store.commitAnalysis({
       consumer: 'test', seq: 1, transactions: [], endpoints: [], removedEndpoints: [], state: [],
-      findings: [obs({}), obs({ transactionId: 't2' }), obs({ type: 'SQL_INJECTION_ATTEMPT', owaspCategory: null, severity: 'high', subject: 'query.id', summary: '=cmd|calc, "quoted"' })],
+      findings: [obs({}), obs({ transactionId: 't2' }), obs({ type: 'CSV_CHECK', owaspCategory: null, severity: 'high', subject: 'query.id', summary: '=cmd|calc, "quoted"' })],
     });
   });
   after(() => server.destroy());
@@ -64,8 +64,22 @@ describe('findings API', () => {
     assert.deepEqual((await server.admin(`/findings/${f.id}`)).body.transactionIds, ids);
   });
 
+  test('injection attempts become findings with the reasons the detector gives', async () => {
+    const { clientId, secret } = await createClient(server);
+    const token = await getToken(server, clientId, secret);
+    const attack = sampleTransaction({ id: randomUUID(), host: 'shop.example', uri: `/v1/items?id=${encodeURIComponent("1' OR '1'='1' --")}` });
+    assert.equal((await postJson(`${server.url}/api-transaction`, token, attack)).status, 200);
+    await server.runner.drain();
+    const res = await server.admin('/findings?type=SQL_INJECTION_ATTEMPT');
+    assert.equal(res.body.items.length, 1, JSON.stringify(res.body.items));
+    const f = (await server.admin(`/findings/${res.body.items[0].id}`)).body;
+    assert.equal(f.subject, 'query.id');
+    assert.ok(f.evidence[0].reasons.length > 0);
+    assert.equal(f.actor, 'ip:203.0.113.7');
+  });
+
   test('CSV export: a header row, quoted fields, formulas neutralized', async () => {
-    const res = await fetch(`${server.url}/api/v1/findings?format=csv&type=SQL_INJECTION_ATTEMPT`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`${server.url}/api/v1/findings?format=csv&type=CSV_CHECK`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
     const lines = (await res.text()).trimEnd().split('\r\n');

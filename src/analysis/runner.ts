@@ -11,12 +11,13 @@ import { toStoredTransaction, type RecordOptions } from './record.ts';
 import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
 import type { Rule } from './discovery/rules.ts';
 import { passiveChecks } from './threats/passive.ts';
+import { scanRequestValues } from './threats/scan.ts';
 import { BehaviourEngine, flowsOf, type BehaviourEvent } from './threats/behaviour.ts';
 import { actorOf, usernameOf } from './threats/actors.ts';
 import { ACTOR_RESUME_MS, ActorProfiles } from './actor-profiles.ts';
 import { maskEvidence, protect, sensitiveFindings } from './protect.ts';
 import { authSchemes } from './discovery/auth-schemes.ts';
-import type { SdpLocation } from '../wire/transaction.ts';
+import type { SdpLocation, Transaction } from '../wire/transaction.ts';
 import type { EndpointRef } from './discovery/discovery.ts';
 import { summarizeSpec, type SpecSummary } from './discovery/openapi-document.ts';
 import { endpointState, INVENTORY_WINDOW_MS, type SpecVersion } from './discovery/inventory-state.ts';
@@ -153,11 +154,13 @@ export class AnalysisRunner {
         if (seen === null) continue;
         inventory.addSensitive(seen.id, locations, l.receivedAt);
         const raw = l.transaction;
-        findings.push(...maskEvidence(passiveChecks(raw, seen.id, l.receivedAt), key));
+        const actor = actorOf(raw, key);
+        for (const f of [...passiveChecks(raw, seen.id, l.receivedAt), ...injectionFindings(raw, seen.id, actor.id, l.receivedAt)]) {
+          findings.push({ ...f, summary: maskEvidence(f.summary, key), evidence: maskEvidence(f.evidence, key) });
+        }
         const authenticated = authSchemes(raw.request.headers, queryOf(raw.request.uri)).some((a) => a.scheme !== 'none');
         findings.push(...sensitiveFindings(raw, locations, seen.id, authenticated, l.receivedAt));
         // Identities are keyed fingerprints of the raw credentials; event values come masked.
-        const actor = actorOf(raw, key);
         const event = behaviourEvent(masked, seen.id, seen.ref, actor.id, usernameOf(raw, key));
         this.actors!.observe(actor, seen.ref.host, masked.transaction, seen.id, event.at);
         for (const f of this.behaviour.observe(event)) {
@@ -309,4 +312,23 @@ function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointR
 function queryOf(uri: string): URLSearchParams | null {
   const q = uri.indexOf('?');
   return q === -1 ? null : new URLSearchParams(uri.slice(q + 1).split('#')[0]);
+}
+
+const INJECTION_TYPES = { SQLI: 'SQL_INJECTION_ATTEMPT', XSS: 'XSS_ATTEMPT', PATH_TRAVERSAL: 'PATH_TRAVERSAL_ATTEMPT', COMMAND_INJECTION: 'COMMAND_INJECTION_ATTEMPT' } as const;
+
+/** Injection attempts in a request's values, one finding per (kind, endpoint, actor, where). */
+function injectionFindings(t: Transaction, endpointId: string, actor: string, at: number): FindingObservation[] {
+  return scanRequestValues(t).slice(0, 5).map((m) => ({
+    type: INJECTION_TYPES[m.kind],
+    // The 2023 list has no injection category of its own; these are attacks on the API, kept apart.
+    owaspCategory: null,
+    severity: m.score >= 0.9 ? 'high' : 'medium',
+    endpointId,
+    actor,
+    subject: `${m.location}.${m.name}`,
+    summary: `${m.kind.replace('_', ' ').toLowerCase()} attempt in ${m.location} ${m.name}: ${m.reasons[0] ?? ''}`,
+    evidence: { kind: m.kind, location: m.location, name: m.name, score: Math.round(m.score * 100) / 100, reasons: m.reasons, fragment: m.fragment },
+    transactionId: t.id,
+    at,
+  }));
 }
