@@ -6,21 +6,20 @@
 // the platform or a restart of the bridge loses nothing; the platform deduplicates redeliveries by
 // transaction id.
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SqliteLog, SqliteLogReader } from '../log/sqlite-log.ts';
+import { SqliteLog } from '../log/sqlite-log.ts';
 import { EdgeIngest } from '../edge/ingest.ts';
 import { DedupeWindow } from '../edge/dedupe.ts';
 import { IngestionStats } from '../edge/stats.ts';
 import { issuerOfTokenUrl, RemoteTokenVerifier } from '../auth/remote-tokens.ts';
-import { decodeEnvelope } from '../wire/envelope.ts';
-import { decodeEdgeTransaction, encodeEdgeTransaction, type EdgeTransaction } from '../wire/edge-format.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
-import { maskTransaction, scanTransaction } from '../analysis/sensitive/index.ts';
-import { Forwarder, type ForwarderOptions } from './forwarder.ts';
-import { DEFAULT_CONFIG, maskScopeFor, parseBridgeConfig, TrafficFilter, type BridgeConfig } from './bridge-config.ts';
+import type { Forwarder, ForwarderOptions } from './forwarder.ts';
+import { parseBridgeConfig } from './bridge-config.ts';
+import type { BridgeWorkerData, ForwardingState, FromBridgeWorker, ToBridgeWorker } from './bridge-worker.ts';
 
 export interface BridgeOptions {
   host: string;
@@ -59,7 +58,6 @@ export interface RunningBridge {
 }
 
 const CONSUMER = 'forward';
-const BATCH = 500;
 
 /** The masking key: random once per bridge, kept in its data directory (masks stay stable across restarts). */
 function maskKey(dataDir: string): string {
@@ -70,47 +68,16 @@ function maskKey(dataDir: string): string {
   return key;
 }
 
-/** The configuration file, re-read when its modification time changes; a broken file keeps the last good one. */
-class ConfigWatcher {
-  config: BridgeConfig = DEFAULT_CONFIG;
-  filter = new TrafficFilter([]);
-  error: string | null = null;
-  private mtime = -1;
-  private readonly file: string | undefined;
-
-  constructor(file: string | undefined) {
-    this.file = file;
-    this.check(true);
-  }
-
-  check(first = false): void {
-    if (!this.file) return;
-    try {
-      const m = statSync(this.file).mtimeMs;
-      if (m === this.mtime) return;
-      this.mtime = m;
-      this.config = parseBridgeConfig(readFileSync(this.file, 'utf8'), this.file);
-      this.filter = new TrafficFilter(this.config.filters);
-      this.error = null;
-    } catch (err) {
-      if (first) throw err;
-      this.error = (err as Error).message;
-      console.error(`bridge: keeping the previous configuration: ${this.error}`);
-    }
-  }
-}
-
 export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   mkdirSync(o.dataDir, { recursive: true });
   const key = maskKey(o.dataDir);
-  const watcher = new ConfigWatcher(o.configFile);
-  const watchTimer = setInterval(() => watcher.check(), 1000);
-  watchTimer.unref();
+  // A broken configuration stops the start with its error; later, the last good one is kept.
+  if (o.configFile) parseBridgeConfig(readFileSync(o.configFile, 'utf8'), o.configFile);
   const logPath = join(o.dataDir, 'log.db');
   const log = await SqliteLog.open(logPath, { retainMs: (o.dedupeWindow ?? 120) * 1000 });
   const dedupe = new DedupeWindow((o.dedupeWindow ?? 120) * 1000);
   for (const k of await log.recentKeys(Date.now() - (o.dedupeWindow ?? 120) * 1000)) dedupe.reserve(DedupeWindow.key(k.clientId, k.transactionId), k.receivedAt, null);
-  const counts = { accepted: 0, forwarded: 0, filtered: 0, masked: 0 };
+  const counts = { accepted: 0 };
   const verifier = new RemoteTokenVerifier(issuerOfTokenUrl(o.forwarder.tokenUrl), join(o.dataDir, 'platform-keys.json'));
   await verifier.refresh();
   const stats = new IngestionStats(async (batch) => {
@@ -132,11 +99,8 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     onError: (err) => console.error(`bridge: ingestion failed: ${err.message}`),
   });
 
-  const forwarder = new Forwarder({ ...o.forwarder, spoolDir: join(o.dataDir, 'spool') });
-  forwarder.start();
-  let lastDelivery: number | null = null;
 
-  const metrics = (): BridgeMetrics => ({ ...counts, backlog: log.lag(CONSUMER), forwarder: forwarder.metrics(), lastDelivery, configError: watcher.error });
+  const metrics = (): BridgeMetrics => ({ accepted: counts.accepted, forwarded: state.forwarded, filtered: state.filtered, masked: state.masked, backlog: log.lag(CONSUMER), forwarder: state.forwarder, lastDelivery: state.lastDelivery, configError: state.configError });
 
   const server: Server = createServer((req, res) => {
     const route = edge.route(req.url);
@@ -167,84 +131,42 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   await new Promise<void>((resolve) => server.listen(o.port, o.host, resolve));
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${(server.address() as AddressInfo).port}`;
 
-  // Forwarding: the log in order; an entry is acknowledged (and then blanked) once the forwarder
-  // has sent or spooled it.
-  const reader = new SqliteLogReader(logPath, log.cursor(CONSUMER), (seq) => log.ack(CONSUMER, seq));
-  let running = true;
-  let wake: (() => void) | null = null;
-  log.onAppend(() => wake?.());
-  const forwardOne = (data: string): void => {
-    const e = decodeEnvelope(data);
-    const item = e.item;
-    const target = { host: item.request.host ?? '', uri: item.request['uri-query-fragment'].split(/[?#]/)[0]!, method: item.request['http-method'] };
-    const decision = watcher.filter.decide(target);
-    if (!decision.pass) {
-      counts.filtered++;
-      return;
-    }
-    const tx = decodeEdgeTransaction(item, { id: e.id, idGenerated: e.idGenerated, receivedAt: e.receivedAt });
-    let out = tx;
-    const scope = maskScopeFor(watcher.config.masking, target);
-    if (scope && !tx.meta.sdpInfo) {
-      const found = scanTransaction(tx).locations.filter((f) => scope.types === null || scope.types.includes(f.name));
-      const masked = maskTransaction(tx, found, { key });
-      out = masked.tx;
-      out.meta.sdpInfo = masked.sdpInfo;
-      if (found.length > 0) counts.masked++;
-    }
-    out.meta.filterInfo = { filterName: decision.rule ?? 'default' };
-    const encoded: EdgeTransaction = encodeEdgeTransaction(out);
-    forwarder.enqueueSerialized(JSON.stringify(encoded));
-    counts.forwarded++;
-  };
-  const loop = (async () => {
-    while (running) {
-      const entries = await reader.next(BATCH);
-      if (entries.length === 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 200).unref();
-        });
-        wake = null;
-        continue;
-      }
-      for (const entry of entries) {
-        try {
-          forwardOne(entry.data);
-        } catch (err) {
-          console.error(`bridge: cannot forward log entry ${entry.seq}: ${(err as Error).message}`);
-        }
-      }
-      const sentBefore = forwarder.metrics().sent;
-      await forwarder.flush();
-      if (forwarder.metrics().sent > sentBefore) lastDelivery = Date.now();
-      await reader.ack(entries[entries.length - 1]!.seq);
-    }
-  })();
+  // Forwarding runs in its own thread (bridge-worker.ts); acknowledgements come back here, to the log's writer.
+  let state: ForwardingState = { forwarded: 0, filtered: 0, masked: 0, forwarder: { sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null }, lastDelivery: null, configError: null };
+  const worker = new Worker(new URL('./bridge-worker.ts', import.meta.url), {
+    workerData: { logPath, from: log.cursor(CONSUMER), dataDir: o.dataDir, maskKey: key, configFile: o.configFile, forwarder: o.forwarder } satisfies BridgeWorkerData,
+  });
+  let stopped: (() => void) | null = null;
+  worker.on('message', (m: FromBridgeWorker) => {
+    state = m.state;
+    if (m.type === 'ack') log.ack(CONSUMER, m.seq);
+    if (m.type === 'stopped') stopped?.();
+  });
+  worker.on('error', (err) => console.error(`bridge: the forwarding thread failed: ${err.message}`));
+  log.onAppend(() => worker.postMessage({ type: 'wake' } satisfies ToBridgeWorker));
 
   return {
     url,
     metrics,
     async drain(timeoutMs = 15_000) {
       const end = Date.now() + timeoutMs;
-      while (log.lag(CONSUMER) > 0 || forwarder.metrics().queued > 0) {
+      while (log.lag(CONSUMER) > 0 || state.forwarder.queued > 0) {
         if (Date.now() > end) throw new Error(`bridge: ${log.lag(CONSUMER)} transactions still to forward after ${timeoutMs} ms`);
-        wake?.();
+        worker.postMessage({ type: 'wake' } satisfies ToBridgeWorker);
         await new Promise((r) => setTimeout(r, 20));
       }
     },
     async close() {
-      clearInterval(watchTimer);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      running = false;
-      wake?.();
-      await loop;
-      await forwarder.stop();
+      await new Promise<void>((resolve) => {
+        stopped = resolve;
+        worker.postMessage({ type: 'stop' } satisfies ToBridgeWorker);
+      });
+      await worker.terminate();
       await stats.stop();
-      reader.close();
       await log.close();
     },
   };

@@ -1,0 +1,147 @@
+// The bridge's forwarding thread: reads the bridge's log in order, drops what the filters reject,
+// masks sensitive values, and hands the rest to the forwarder. An entry is acknowledged (and then
+// blanked by the log) once the forwarder has sent or spooled it. Running here, forwarding has a
+// core of its own, and the main thread answers captures.
+import { parentPort, workerData } from 'node:worker_threads';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteLogReader } from '../log/sqlite-log.ts';
+import { decodeEnvelope } from '../wire/envelope.ts';
+import { decodeEdgeTransaction, encodeEdgeTransaction } from '../wire/edge-format.ts';
+import { maskTransaction, scanTransaction } from '../analysis/sensitive/index.ts';
+import { Forwarder, type ForwarderOptions } from './forwarder.ts';
+import { DEFAULT_CONFIG, maskScopeFor, parseBridgeConfig, TrafficFilter, type BridgeConfig } from './bridge-config.ts';
+
+export interface BridgeWorkerData {
+  logPath: string;
+  from: number;
+  dataDir: string;
+  maskKey: string;
+  configFile?: string;
+  forwarder: Omit<ForwarderOptions, 'spoolDir'>;
+}
+
+export interface ForwardingState {
+  forwarded: number;
+  filtered: number;
+  masked: number;
+  forwarder: ReturnType<Forwarder['metrics']>;
+  lastDelivery: number | null;
+  configError: string | null;
+}
+
+export type ToBridgeWorker = { type: 'wake' } | { type: 'stop' };
+export type FromBridgeWorker = { type: 'ack'; seq: number; state: ForwardingState } | { type: 'state'; state: ForwardingState } | { type: 'stopped'; state: ForwardingState };
+
+/**
+ * Log entries handled per step: the step ends with a flush (sent or spooled) before they are
+ * acknowledged, so large steps keep the forwarder's batches full and hide the platform's round trip.
+ */
+const STEP = 5000;
+
+/** The configuration file, re-read when its modification time changes; a broken file keeps the last good one. */
+class ConfigWatcher {
+  config: BridgeConfig = DEFAULT_CONFIG;
+  filter = new TrafficFilter([]);
+  error: string | null = null;
+  private mtime = -1;
+  private readonly file: string | undefined;
+
+  constructor(file: string | undefined) {
+    this.file = file;
+    this.check();
+  }
+
+  check(): void {
+    if (!this.file) return;
+    try {
+      const m = statSync(this.file).mtimeMs;
+      if (m === this.mtime) return;
+      this.mtime = m;
+      this.config = parseBridgeConfig(readFileSync(this.file, 'utf8'), this.file);
+      this.filter = new TrafficFilter(this.config.filters);
+      this.error = null;
+    } catch (err) {
+      this.error = (err as Error).message;
+      console.error(`bridge: keeping the previous configuration: ${this.error}`);
+    }
+  }
+}
+
+const data = workerData as BridgeWorkerData;
+const port = parentPort!;
+const watcher = new ConfigWatcher(data.configFile);
+const watchTimer = setInterval(() => watcher.check(), 1000);
+const forwarder = new Forwarder({ maxBatchItems: 1000, ...data.forwarder, spoolDir: join(data.dataDir, 'spool') });
+forwarder.start();
+const counts = { forwarded: 0, filtered: 0, masked: 0 };
+let lastDelivery: number | null = null;
+const state = (): ForwardingState => ({ ...counts, forwarder: forwarder.metrics(), lastDelivery, configError: watcher.error });
+const stateTimer = setInterval(() => port.postMessage({ type: 'state', state: state() } satisfies FromBridgeWorker), 250);
+let lastAcked = 0;
+const reader = new SqliteLogReader(data.logPath, data.from, (seq) => {
+  lastAcked = seq;
+  port.postMessage({ type: 'ack', seq, state: state() } satisfies FromBridgeWorker);
+});
+
+function forwardOne(text: string): void {
+  const e = decodeEnvelope(text);
+  const item = e.item;
+  const target = { host: item.request.host ?? '', uri: item.request['uri-query-fragment'].split(/[?#]/)[0]!, method: item.request['http-method'] };
+  const decision = watcher.filter.decide(target);
+  if (!decision.pass) {
+    counts.filtered++;
+    return;
+  }
+  let out = decodeEdgeTransaction(item, { id: e.id, idGenerated: e.idGenerated, receivedAt: e.receivedAt });
+  const scope = maskScopeFor(watcher.config.masking, target);
+  if (scope && !out.meta.sdpInfo) {
+    const found = scanTransaction(out).locations.filter((f) => scope.types === null || scope.types.includes(f.name));
+    const masked = maskTransaction(out, found, { key: data.maskKey });
+    out = masked.tx;
+    out.meta.sdpInfo = masked.sdpInfo;
+    if (found.length > 0) counts.masked++;
+  }
+  out.meta.filterInfo = { filterName: decision.rule ?? 'default' };
+  forwarder.enqueueSerialized(JSON.stringify(encodeEdgeTransaction(out)));
+  counts.forwarded++;
+}
+
+let running = true;
+let wake: (() => void) | null = null;
+port.on('message', (m: ToBridgeWorker) => {
+  if (m.type === 'wake') wake?.();
+  else {
+    running = false;
+    wake?.();
+  }
+});
+
+while (running) {
+  const entries = await reader.next(STEP);
+  if (entries.length === 0) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, 200).unref();
+    });
+    wake = null;
+    continue;
+  }
+  for (const entry of entries) {
+    try {
+      forwardOne(entry.data);
+    } catch (err) {
+      console.error(`bridge: cannot forward log entry ${entry.seq}: ${(err as Error).message}`);
+    }
+  }
+  const sentBefore = forwarder.metrics().sent;
+  await forwarder.flush();
+  if (forwarder.metrics().sent > sentBefore) lastDelivery = Date.now();
+  await reader.ack(entries[entries.length - 1]!.seq);
+}
+clearInterval(watchTimer);
+clearInterval(stateTimer);
+await forwarder.stop();
+reader.close();
+void lastAcked;
+port.postMessage({ type: 'stopped', state: state() } satisfies FromBridgeWorker);
