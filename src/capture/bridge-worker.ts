@@ -103,7 +103,7 @@ function forwardOne(text: string): void {
     if (found.length > 0) counts.masked++;
   }
   out.meta.filterInfo = { filterName: decision.rule ?? 'default' };
-  forwarder.enqueueSerialized(JSON.stringify(encodeEdgeTransaction(out)));
+  forwarder.enqueue(encodeEdgeTransaction(out));
   counts.forwarded++;
 }
 
