@@ -142,6 +142,28 @@ describe('inventory', () => {
     assert.equal((await server.admin(`/discovery-rules/${merge.body.id}`, { method: 'DELETE' })).status, 404);
   });
 
+  test('export: a valid OpenAPI 3.1 document per host and per application', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const res = await server.admin('/endpoints/openapi?host=other.example');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const doc = res.body;
+    assert.equal(doc.openapi, '3.1.0');
+    const validation = await new Validator().validate(doc);
+    assert.equal(validation.valid, true, JSON.stringify(validation.errors));
+    const path = Object.keys(doc.paths).find((p) => /^\/things\/\{/.test(p))!;
+    assert.ok(path, JSON.stringify(Object.keys(doc.paths)));
+    const get = doc.paths[path].get;
+    assert.equal(get.parameters[0].in, 'path');
+    assert.equal(get.responses['200'].content['application/json'].schema.type, 'object');
+    const app = await server.admin(`/endpoints/openapi?applicationId=${appId}`);
+    assert.equal(app.status, 200);
+    assert.equal((await new Validator().validate(app.body)).valid, true);
+    assert.ok(app.body.paths['/users/{id}'].get, JSON.stringify(Object.keys(app.body.paths)));
+    assert.deepEqual(app.body.servers, [{ url: 'https://api.shop.example' }]);
+    assert.equal((await server.admin('/endpoints/openapi')).status, 400);
+    assert.equal((await server.admin('/endpoints/openapi?host=nobody.example')).status, 404);
+  });
+
   test('after a restart, counts continue without double counting', async () => {
     const before = find(await endpoints(), 'GET', '/users/{id}')!;
     await server.close();

@@ -10,6 +10,7 @@ import { summarizeSpec, type SpecSummary } from '../analysis/discovery/openapi-d
 import { endpointState, INVENTORY_WINDOW_MS, orphanOperations, type InventoryState, type SpecVersion, type StateEvidence } from '../analysis/discovery/inventory-state.ts';
 import { quantile, type EndpointStats, type Histogram } from '../analysis/discovery/endpoint-stats.ts';
 import { publicSchema } from '../analysis/discovery/json-schema.ts';
+import { exportOpenApi } from '../analysis/discovery/openapi-export.ts';
 import { randomUUID } from 'node:crypto';
 import { ApiError, auditActor, recordAudit } from './access.ts';
 import { ErrorBody } from './schemas.ts';
@@ -302,6 +303,34 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { store: Store
       : b.calls - a.calls || a.pathTemplate.localeCompare(b.pathTemplate));
     const offset = q.offset ?? 0;
     return { items: rows.slice(offset, offset + (q.limit ?? 100)), total: rows.length, counts, facets };
+  });
+
+  app.get('/endpoints/openapi', {
+    schema: {
+      tags: ['inventory'],
+      summary: 'The API of a host or an application as reconstructed from traffic: an OpenAPI 3.1 document (paths, parameters, schemas, security schemes seen)',
+      querystring: Type.Object({ host: Type.Optional(Type.String()), applicationId: Type.Optional(Type.String()) }),
+      response: { 200: Type.Unknown(), 400: ErrorBody, 404: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const q = req.query as { host?: string; applicationId?: string };
+    if ((q.host === undefined) === (q.applicationId === undefined)) throw new ApiError(400, 'invalid_request', 'give exactly one of host or applicationId');
+    const all = await store.allEndpoints();
+    let title: string;
+    let endpoints: EndpointRecord[];
+    if (q.host !== undefined) {
+      title = q.host.toLowerCase();
+      endpoints = all.filter((e) => e.host === title);
+    } else {
+      const app = await store.getApplication(q.applicationId!);
+      if (!app) throw new ApiError(404, 'not_found', 'no application with that id');
+      const apps = await store.listApplications();
+      title = app.name;
+      endpoints = all.filter((e) => applicationOf(apps, e.host)?.id === app.id);
+    }
+    if (endpoints.length === 0) throw new ApiError(404, 'not_found', `no endpoints seen for ${q.host !== undefined ? `host ${title}` : `application ${title}`} yet`);
+    const filename = `${title.replace(/[^A-Za-z0-9._-]/g, '_')}.openapi.json`;
+    return reply.header('content-disposition', `attachment; filename="${filename}"`).send(exportOpenApi(title, endpoints));
   });
 
   app.get('/endpoints/:id', {
