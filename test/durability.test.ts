@@ -153,7 +153,9 @@ test('every transaction acknowledged before a SIGKILL is there after a restart',
     const acked = new Set<string>();
     const stop = { now: false };
     const posters = Array.from({ length: POSTERS }, (_, n) => poster(url, token, n, acked, stop));
-    await sleep(LOAD_MS);
+    // Load for LOAD_MS, and on a busy machine longer, until enough were acknowledged to mean something.
+    const loadEnd = Date.now() + LOAD_MS;
+    while (Date.now() < loadEnd || (acked.size < 600 && Date.now() < loadEnd + 20_000)) await sleep(50);
     // Kill while requests are in flight: no shutdown hook, no final flush.
     process.kill(child.proc.pid!, 'SIGKILL');
     await child.exited;

@@ -6,6 +6,7 @@
 import type { SdpLocation, Transaction } from '../wire/transaction.ts';
 import type { FindingObservation, Severity } from '../store/findings.ts';
 import { maskTransaction, maskValue, scanTransaction, scanValue, typeInfo, type Finding } from './sensitive/index.ts';
+import { scanCustomTypes, type CompiledCustomType } from './sensitive/custom.ts';
 
 export interface Protected {
   /** The transaction with every detected value masked (and its sdp_info set). */
@@ -14,12 +15,12 @@ export interface Protected {
   locations: SdpLocation[];
 }
 
-export function protect(raw: Transaction, key: string): Protected {
+export function protect(raw: Transaction, key: string, custom: CompiledCustomType[] = []): Protected {
   const given = raw.meta.sdpInfo;
   if (given && !given.skipped && Array.isArray(given.locations)) return { masked: raw, locations: given.locations };
-  const scan = scanTransaction(raw);
-  if (scan.locations.length === 0) return { masked: raw, locations: [] };
-  const { tx, sdpInfo } = maskTransaction(raw, scan.locations, { key });
+  const found = [...scanTransaction(raw).locations, ...scanCustomTypes(raw, custom)];
+  if (found.length === 0) return { masked: raw, locations: [] };
+  const { tx, sdpInfo } = maskTransaction(raw, found, { key });
   return { masked: tx, locations: sdpInfo.locations };
 }
 

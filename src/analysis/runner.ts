@@ -16,6 +16,7 @@ import { BehaviourEngine, flowsOf, type BehaviourEvent } from './threats/behavio
 import { actorOf, usernameOf } from './threats/actors.ts';
 import { ACTOR_RESUME_MS, ActorProfiles } from './actor-profiles.ts';
 import { maskEvidence, protect, sensitiveFindings } from './protect.ts';
+import { compileCustomType, type CompiledCustomType, type CustomTypeDefinition } from './sensitive/custom.ts';
 import { authSchemes } from './discovery/auth-schemes.ts';
 import type { SdpLocation, Transaction } from '../wire/transaction.ts';
 import type { EndpointRef } from './discovery/discovery.ts';
@@ -61,6 +62,8 @@ export class AnalysisRunner {
   private readonly appliedRules = new Map<string, string>();
   /** Behaviour rules (threats/behaviour.ts); their windows live in memory. */
   private readonly behaviour = new BehaviourEngine();
+  /** Operator-defined sensitive data types, re-read with the specs. */
+  private customTypes: CompiledCustomType[] = [];
   private specsCheckedAt = 0;
   private settledAt = 0;
   /** Host -> its application's spec versions, newest first (for inventory findings). */
@@ -123,6 +126,7 @@ export class AnalysisRunner {
 
   private async process(entries: Array<{ seq: number; data: string }>): Promise<void> {
     const inventory = this.inventory!;
+    await this.refreshSpecs(false);
     const key = this.options.redactionKey;
     // `l` is the transaction as captured (in memory only); `masked` is what may be stored.
     const batch: Array<{ l: LoggedTransaction; masked: LoggedTransaction; locations: SdpLocation[] }> = [];
@@ -131,7 +135,7 @@ export class AnalysisRunner {
       if (e.seq <= this.committed) continue; // committed before a restart, redelivered since
       try {
         const l = envelopeToTransaction(e.data, this.options.clientIp);
-        const { masked, locations } = protect(l.transaction, key);
+        const { masked, locations } = protect(l.transaction, key, this.customTypes);
         const maskedLogged = { ...l, transaction: masked };
         rows.push(toStoredTransaction(maskedLogged, this.options));
         batch.push({ l, masked: maskedLogged, locations });
@@ -201,6 +205,14 @@ export class AnalysisRunner {
     this.specsCheckedAt = Date.now();
     const inventory = this.inventory!;
     const apps = await this.store.listApplications();
+    this.customTypes = [];
+    for (const t of await this.store.listCustomTypes()) {
+      try {
+        this.customTypes.push(compileCustomType(t.definition as unknown as CustomTypeDefinition));
+      } catch (err) {
+        console.error(`analysis: custom type ${t.name} is skipped: ${(err as Error).message}`);
+      }
+    }
     const newest = new Map<string, string>();
     for (const spec of await this.store.listSpecs()) if (!newest.has(spec.applicationId)) newest.set(spec.applicationId, spec.id);
     const rules = new Map<string, Array<{ id: string; rule: Rule }>>();

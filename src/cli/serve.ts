@@ -28,6 +28,7 @@ import { specRoutes } from '../console/spec-routes.ts';
 import { inventoryRoutes } from '../console/inventory-routes.ts';
 import { findingsRoutes } from '../console/findings-routes.ts';
 import { actorsRoutes } from '../console/actors-routes.ts';
+import { sensitiveTypeRoutes } from '../console/sensitive-types-routes.ts';
 import { webConsole } from '../console/web.ts';
 import { generateApimPolicy } from '../capture/apim-policy.ts';
 import { UserService } from '../console/users.ts';
@@ -185,6 +186,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await api.register(inventoryRoutes, { store });
     await api.register(findingsRoutes, { store });
     await api.register(actorsRoutes, { store });
+    await api.register(sensitiveTypeRoutes, { store });
     await api.register(sessionRoutes, { store, users, secureCookies: (o.publicUrl ?? '').startsWith('https:') });
     await api.register(insightsRoutes, {
       store,

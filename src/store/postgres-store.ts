@@ -21,6 +21,7 @@ import type {
   ApplicationRecord,
   AuditEntry,
   ClientRecord,
+  CustomTypeRecord,
   EndpointQuery,
   DiscoveryRuleRecord,
   EndpointRecord,
@@ -196,6 +197,13 @@ const MIGRATIONS: string[] = [
    CREATE INDEX actors_actor ON actors (actor);
    CREATE INDEX actors_last_seen ON actors (last_seen);
    CREATE INDEX findings_actor ON findings (actor);`,
+  `CREATE TABLE custom_types (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     name TEXT COLLATE "C" NOT NULL UNIQUE,
+     definition TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     created_by TEXT NOT NULL
+   );`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -593,6 +601,23 @@ export class PostgresStore implements Store {
       await writeFinding(tx, next);
       return next;
     });
+  }
+
+  // ---- custom sensitive data types
+
+  async listCustomTypes(): Promise<CustomTypeRecord[]> {
+    return (await this.sql`SELECT * FROM custom_types ORDER BY created_at, id`).map((r) => ({
+      id: r.id as string, name: r.name as string, definition: JSON.parse(r.definition as string) as Record<string, unknown>, createdAt: num(r.created_at), createdBy: r.created_by as string,
+    }));
+  }
+
+  async addCustomType(t: CustomTypeRecord): Promise<boolean> {
+    const res = await this.sql`INSERT INTO custom_types (id, name, definition, created_at, created_by) VALUES (${t.id}, ${t.name}, ${JSON.stringify(t.definition)}, ${t.createdAt}, ${text(t.createdBy)}) ON CONFLICT DO NOTHING`;
+    return res.count > 0;
+  }
+
+  async deleteCustomType(id: string): Promise<boolean> {
+    return (await this.sql`DELETE FROM custom_types WHERE id = ${id}`).count > 0;
   }
 
   // ---- discovery rules

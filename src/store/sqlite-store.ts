@@ -14,6 +14,7 @@ import type {
   UserRecord,
   AuditEntry,
   ClientRecord,
+  CustomTypeRecord,
   DiscoveryRuleRecord,
   IngestionDelta,
   IngestionRow,
@@ -182,6 +183,13 @@ const MIGRATIONS: string[] = [
    CREATE INDEX actors_actor ON actors(actor);
    CREATE INDEX actors_last_seen ON actors(last_seen);
    CREATE INDEX findings_actor ON findings(actor);`,
+  `CREATE TABLE custom_types (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     definition TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL
+   );`,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -649,6 +657,20 @@ export class SqliteStore implements Store {
       this.writeFinding(next);
       return next;
     });
+  }
+
+  async listCustomTypes(): Promise<CustomTypeRecord[]> {
+    return this.all('SELECT * FROM custom_types ORDER BY created_at, id').map((r) => ({
+      id: r.id as string, name: r.name as string, definition: JSON.parse(r.definition as string) as Record<string, unknown>, createdAt: Number(r.created_at), createdBy: r.created_by as string,
+    }));
+  }
+
+  async addCustomType(t: CustomTypeRecord): Promise<boolean> {
+    return this.run('INSERT OR IGNORE INTO custom_types (id, name, definition, created_at, created_by) VALUES (?, ?, ?, ?, ?)', t.id, t.name, JSON.stringify(t.definition), t.createdAt, t.createdBy) > 0;
+  }
+
+  async deleteCustomType(id: string): Promise<boolean> {
+    return this.run('DELETE FROM custom_types WHERE id = ?', id) > 0;
   }
 
   async addDiscoveryRule(r: DiscoveryRuleRecord): Promise<void> {

@@ -54,6 +54,16 @@ export interface EndpointRecord {
   detail: Record<string, unknown>;
 }
 
+/** A sensitive data type an operator defined. */
+export interface CustomTypeRecord {
+  id: string;
+  name: string;
+  /** The definition as analysis reads it (name, category, severity, pattern, fieldNames, validator). */
+  definition: Record<string, unknown>;
+  createdAt: number;
+  createdBy: string;
+}
+
 /** A user correction to discovery for one host (merge, split, rename a parameter, ignore). */
 export interface DiscoveryRuleRecord {
   id: string;
@@ -271,6 +281,11 @@ export interface Store {
   getFinding(id: string): Promise<FindingRecord | null>;
   /** Sets a finding's status with who and why; null when there is no such finding. */
   updateFindingStatus(id: string, status: FindingStatus, reason: string | null, by: string): Promise<FindingRecord | null>;
+  /** Operator-defined sensitive data types (analysis/sensitive/custom.ts), oldest first. */
+  listCustomTypes(): Promise<CustomTypeRecord[]>;
+  /** False when a type of that name exists. */
+  addCustomType(t: CustomTypeRecord): Promise<boolean>;
+  deleteCustomType(id: string): Promise<boolean>;
   addDiscoveryRule(r: DiscoveryRuleRecord): Promise<void>;
   /** Oldest first (the order they apply in). */
   listDiscoveryRules(host?: string): Promise<DiscoveryRuleRecord[]>;

@@ -1,0 +1,110 @@
+// Custom sensitive data types (a name, a value pattern and/or field-name conditions, an optional
+// checksum) and a dry run that shows what a definition would match in recent traffic before it is
+// saved. Saved types apply to traffic analysed from then on: found, masked, reported.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { StoredTransaction, Store } from '../store/store.ts';
+import type { Header, Transaction } from '../wire/transaction.ts';
+import { compileCustomType, scanCustomTypes, type CustomTypeDefinition } from '../analysis/sensitive/custom.ts';
+import { maskValue, TYPES } from '../analysis/sensitive/index.ts';
+import { ApiError, auditActor, recordAudit } from './access.ts';
+import { ErrorBody } from './schemas.ts';
+
+const Definition = Type.Object({
+  name: Type.String({ description: 'upper snake case, e.g. EMPLOYEE_ID' }),
+  category: Type.Optional(Type.String({ default: 'CUSTOM', maxLength: 40 })),
+  severity: Type.Optional(Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')], { default: 'medium' })),
+  pattern: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()], { description: 'a regular expression the whole value must match' })),
+  fieldNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, description: 'field names the value must sit under (any of them)' })),
+  validator: Type.Optional(Type.Union([Type.Literal('luhn'), Type.Literal('mod97'), Type.Null()])),
+});
+
+function definitionOf(body: Record<string, unknown>): CustomTypeDefinition {
+  const d: CustomTypeDefinition = {
+    name: String(body.name),
+    category: (body.category as string | undefined) ?? 'CUSTOM',
+    severity: (body.severity as CustomTypeDefinition['severity'] | undefined) ?? 'medium',
+    pattern: (body.pattern as string | null | undefined) ?? null,
+    fieldNames: (body.fieldNames as string[] | undefined) ?? [],
+    validator: (body.validator as CustomTypeDefinition['validator'] | undefined) ?? null,
+  };
+  try {
+    compileCustomType(d);
+  } catch (err) {
+    throw new ApiError(400, 'invalid_request', (err as Error).message);
+  }
+  return d;
+}
+
+/** A stored (already masked for the built-in types) transaction, as the scanner reads one. */
+function asTransaction(t: StoredTransaction): Transaction {
+  const d = t.detail as { request?: { headers?: Array<{ name: string; value: string }>; body?: { encoding: string; data: string } | null }; response?: { headers?: Array<{ name: string; value: string }>; body?: { encoding: string; data: string } | null } };
+  const headers = (h?: Array<{ name: string; value: string }>): Header[] => (h ?? []).map((x) => [x.name, x.value]);
+  const body = (b?: { encoding: string; data: string } | null) => (b && b.encoding === 'utf8' ? { bytes: Buffer.from(b.data), length: Buffer.byteLength(b.data), truncated: false } : null);
+  return {
+    id: t.transactionId, idGenerated: false, timestamp: t.timestamp, version: null,
+    request: { method: t.method, uri: t.uri, host: t.host, scheme: 'https', httpVersion: null, clientIp: t.clientIp, clientIpRule: 'client-ip', connection: { connectionIp: t.clientIp, serverIp: '' }, headers: headers(d.request?.headers), body: body(d.request?.body) },
+    response: { status: t.status, headers: headers(d.response?.headers), body: body(d.response?.body) },
+    meta: {},
+  };
+}
+
+export async function sensitiveTypeRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
+  const { store } = opts;
+
+  app.get('/sensitive-types', {
+    schema: { tags: ['sensitive data'], summary: 'The built-in sensitive data types and the custom ones', response: { 200: Type.Unknown() } },
+  }, async () => ({
+    builtIn: TYPES.map((t) => ({ name: t.name, category: t.category, severity: t.severity })),
+    custom: (await store.listCustomTypes()).map((t) => ({ id: t.id, ...t.definition, createdAt: new Date(t.createdAt).toISOString(), createdBy: t.createdBy })),
+  }));
+
+  app.post('/sensitive-types', {
+    schema: { tags: ['sensitive data'], summary: 'Add a custom sensitive data type (applies to traffic analysed from then on)', body: Definition, response: { 201: Type.Unknown(), 400: ErrorBody, 409: ErrorBody } },
+  }, async (req, reply) => {
+    const definition = definitionOf(req.body as Record<string, unknown>);
+    if (TYPES.some((t) => t.name === definition.name)) throw new ApiError(409, 'exists', `${definition.name} is a built-in type; choose another name`);
+    const record = { id: randomUUID(), name: definition.name, definition: { ...definition }, createdAt: Date.now(), createdBy: auditActor(req) };
+    if (!(await store.addCustomType(record))) throw new ApiError(409, 'exists', `a custom type named ${definition.name} exists`);
+    await recordAudit(store, req, 'sensitive-type.create', record.id, { ...definition });
+    return reply.code(201).send({ id: record.id, ...definition, createdAt: new Date(record.createdAt).toISOString(), createdBy: record.createdBy });
+  });
+
+  app.delete('/sensitive-types/:id', {
+    schema: { tags: ['sensitive data'], summary: 'Remove a custom type', params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), 404: ErrorBody } },
+  }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!(await store.deleteCustomType(id))) throw new ApiError(404, 'not_found', 'no custom type with that id');
+    await recordAudit(store, req, 'sensitive-type.delete', id);
+    return reply.code(204).send();
+  });
+
+  app.post('/sensitive-types/dry-run', {
+    schema: {
+      tags: ['sensitive data'],
+      summary: 'What a definition would match in recent traffic (matched values are shown masked)',
+      body: Type.Object({ ...Definition.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })) }),
+      response: { 200: Type.Unknown(), 400: ErrorBody },
+    },
+  }, async (req) => {
+    const body = req.body as Record<string, unknown> & { limit?: number };
+    const definition = definitionOf(body);
+    const type = compileCustomType(definition);
+    const recent = await store.queryTransactions({ limit: body.limit ?? 1000 });
+    const matches: Array<Record<string, unknown>> = [];
+    let transactions = 0;
+    for (const stored of recent) {
+      const tx = asTransaction(stored);
+      let hit = false;
+      scanCustomTypes(tx, [type], (f, value) => {
+        hit = true;
+        if (matches.length < 100) {
+          matches.push({ transactionId: stored.transactionId, host: stored.host, method: stored.method, uri: stored.uri.split('?')[0], location: f.location, field: f.field, masked: maskValue(definition.name, value) });
+        }
+      });
+      if (hit) transactions++;
+    }
+    return { scanned: recent.length, transactions, matches };
+  });
+}
