@@ -62,6 +62,11 @@ test('dry run on recent traffic, then saved: found, masked and reported in later
     assert.ok(stored.body.sensitiveData.some((s: { name: string; field: string }) => s.name === 'EMPLOYEE_ID' && s.field === 'employee'));
     const endpoints = await server.admin('/endpoints?host=hr.example');
     assert.ok(endpoints.body.items[0].sensitiveTypes.includes('EMPLOYEE_ID'));
+    const where = await server.admin('/sensitive-data?type=EMPLOYEE_ID');
+    assert.equal(where.status, 200);
+    assert.deepEqual(where.body.fields.map((f: { host: string; location: string; field: string }) => `${f.host} ${f.location} ${f.field}`), ['hr.example RESPONSE_BODY employee']);
+    assert.equal(where.body.types[0].name, 'EMPLOYEE_ID');
+    assert.equal(where.body.types[0].severity, 'high');
     const list = await server.admin('/sensitive-types');
     assert.ok(list.body.builtIn.some((t: { name: string }) => t.name === 'CREDIT_CARD'));
     assert.deepEqual(list.body.custom.map((t: { name: string }) => t.name), ['EMPLOYEE_ID']);

@@ -53,6 +53,48 @@ function asTransaction(t: StoredTransaction): Transaction {
 export async function sensitiveTypeRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
   const { store } = opts;
 
+  app.get('/sensitive-data', {
+    schema: {
+      tags: ['sensitive data'],
+      summary: 'Where sensitive data flows: per type (endpoints, fields, occurrences) and per endpoint field (location, field path, type, counts, first and last seen)',
+      querystring: Type.Object({
+        type: Type.Optional(Type.String()),
+        host: Type.Optional(Type.String()),
+        location: Type.Optional(Type.String({ description: 'REQUEST_BODY, RESPONSE_BODY, REQUEST_HEADERS, RESPONSE_HEADERS, REQUEST_QUERY' })),
+      }),
+      response: { 200: Type.Unknown() },
+    },
+  }, async (req) => {
+    const q = req.query as { type?: string; host?: string; location?: string };
+    const custom = new Map((await store.listCustomTypes()).map((t) => [t.name, t.definition]));
+    const info = (name: string) => {
+      const b = TYPES.find((t) => t.name === name);
+      const c = custom.get(name);
+      return { category: b?.category ?? (c?.category as string | undefined) ?? 'CUSTOM', severity: b?.severity ?? (c?.severity as string | undefined) ?? 'medium' };
+    };
+    const fields: Array<{ endpointId: string; host: string; method: string; pathTemplate: string; name: string; location: string; field: string; count: number; firstSeen: string; lastSeen: string }> = [];
+    for (const e of await store.allEndpoints()) {
+      if (q.host && e.host !== q.host.toLowerCase()) continue;
+      const sensitive = (e.detail as { sensitive?: Record<string, { name: string; location: string; field: string; count: number; firstSeen: number; lastSeen: number }> }).sensitive ?? {};
+      for (const f of Object.values(sensitive)) {
+        if ((q.type && f.name !== q.type) || (q.location && f.location !== q.location)) continue;
+        fields.push({ endpointId: e.id, host: e.host, method: e.method, pathTemplate: e.pathTemplate, name: f.name, location: f.location, field: f.field, count: f.count, firstSeen: new Date(f.firstSeen).toISOString(), lastSeen: new Date(f.lastSeen).toISOString() });
+      }
+    }
+    fields.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+    const byType = new Map<string, { name: string; category: string; severity: string; endpoints: Set<string>; fields: number; occurrences: number; lastSeen: string }>();
+    for (const f of fields) {
+      const t = byType.get(f.name) ?? { name: f.name, ...info(f.name), endpoints: new Set<string>(), fields: 0, occurrences: 0, lastSeen: f.lastSeen };
+      t.endpoints.add(f.endpointId);
+      t.fields++;
+      t.occurrences += f.count;
+      if (f.lastSeen > t.lastSeen) t.lastSeen = f.lastSeen;
+      byType.set(f.name, t);
+    }
+    const types = [...byType.values()].map((t) => ({ ...t, endpoints: t.endpoints.size })).sort((a, b) => b.occurrences - a.occurrences);
+    return { types, fields };
+  });
+
   app.get('/sensitive-types', {
     schema: { tags: ['sensitive data'], summary: 'The built-in sensitive data types and the custom ones', response: { 200: Type.Unknown() } },
   }, async () => ({
