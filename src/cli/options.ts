@@ -38,6 +38,7 @@ export const SERVE_OPTIONS = [
   { flag: 'log-replicas', env: 'TAPLINE_LOG_REPLICAS', kind: 'int', default: 1, help: 'replicas of the JetStream stream (3 in a JetStream cluster)' },
   { flag: 'partitions', env: 'TAPLINE_PARTITIONS', kind: 'list', default: [], help: 'partitions this analyzer consumes, e.g. 0,1,2,3 (default: all); give each analyzer a disjoint set' },
   { flag: 'store', env: 'TAPLINE_STORE', kind: 'string', default: 'sqlite', help: 'store: "sqlite" (in the data directory) or postgres://user@host:5432/db' },
+  { flag: 'findings-webhook', env: 'TAPLINE_FINDINGS_WEBHOOK', kind: 'string', default: null, help: 'URL that receives each new finding as signed JSON (set TAPLINE_FINDINGS_WEBHOOK_SECRET; run it on one console)' },
   { flag: 'log-level', env: 'TAPLINE_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug' },
 ] as const satisfies readonly OptionSpec[];
 
@@ -47,7 +48,7 @@ type ValueOf<K extends Kind> = K extends 'int' ? number : K extends 'list' ? str
 
 export type ServeOptions = {
   [O in (typeof SERVE_OPTIONS)[number] as CamelCase<O['flag']>]: O['default'] extends null ? ValueOf<O['kind']> | null : ValueOf<O['kind']>;
-} & { adminToken: string | null; adminPassword: string | null };
+} & { adminToken: string | null; adminPassword: string | null; findingsWebhookSecret: string | null };
 
 export class UsageError extends Error {}
 
@@ -82,6 +83,7 @@ export function serveHelp(): string {
     `  --${'config'.padEnd(22)} ${'TAPLINE_CONFIG'.padEnd(28)} JSON file with any of the options above`,
     `  ${''.padEnd(24)} ${'TAPLINE_ADMIN_TOKEN'.padEnd(28)} admin API token (generated on first start and printed once when unset)`,
     `  ${''.padEnd(24)} ${'TAPLINE_ADMIN_PASSWORD'.padEnd(28)} password of the first console user "admin" (generated and printed once when unset)`,
+    `  ${''.padEnd(24)} ${'TAPLINE_FINDINGS_WEBHOOK_SECRET'.padEnd(28)} key the finding webhooks are signed with (HMAC-SHA256)`,
   ].join('\n');
 }
 
@@ -127,6 +129,9 @@ export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = pro
   if (partitions.some((p) => !Number.isInteger(p) || p < 0 || p >= (out.logPartitions as number))) {
     throw new UsageError(`--partitions must be numbers from 0 to ${(out.logPartitions as number) - 1} (got "${(out.partitions as string[]).join(',')}")`);
   }
+  if (out.findingsWebhook !== null && !/^https?:\/\//.test(out.findingsWebhook as string)) throw new UsageError(`--findings-webhook must be an http(s) URL (got "${out.findingsWebhook}")`);
+  if (out.findingsWebhook !== null && !env.TAPLINE_FINDINGS_WEBHOOK_SECRET) throw new UsageError('--findings-webhook needs TAPLINE_FINDINGS_WEBHOOK_SECRET: the key the payloads are signed with');
+  out.findingsWebhookSecret = env.TAPLINE_FINDINGS_WEBHOOK_SECRET || null;
   out.adminToken = env.TAPLINE_ADMIN_TOKEN || null;
   out.adminPassword = env.TAPLINE_ADMIN_PASSWORD || null;
   return out as ServeOptions;

@@ -29,6 +29,8 @@ import { inventoryRoutes } from '../console/inventory-routes.ts';
 import { findingsRoutes } from '../console/findings-routes.ts';
 import { actorsRoutes } from '../console/actors-routes.ts';
 import { sensitiveTypeRoutes } from '../console/sensitive-types-routes.ts';
+import { startFindingWebhooks } from '../console/finding-webhooks.ts';
+import { FINDING_STATUSES, SEVERITIES } from '../store/findings.ts';
 import { webConsole } from '../console/web.ts';
 import { generateApimPolicy } from '../capture/apim-policy.ts';
 import { UserService } from '../console/users.ts';
@@ -173,8 +175,17 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let ready = false;
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => (ready ? { status: 'ready' } : reply.code(503).send({ status: 'starting' })));
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(metricsText({ stats, log, analysis: runner, dedupe })));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    // Findings by severity and status (a count query each; cheap next to a scrape interval).
+    const findings: Array<[string, number]> = [];
+    for (const severity of SEVERITIES) {
+      for (const status of FINDING_STATUSES) {
+        const n = (await store.listFindings({ severity, status, limit: 1, offset: 0 })).total;
+        if (n > 0) findings.push([`{severity="${severity}",status="${status}"}`, n]);
+      }
+    }
+    return reply.type('text/plain; version=0.0.4').send(metricsText({ stats, log, analysis: runner, dedupe, findings }));
+  });
   await app.register(async (scope) => {
     scope.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
@@ -208,6 +219,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   tokens.issuer = `${(o.publicUrl ?? url).replace(/\/+$/, '')}/auth/realms/${o.realm}`;
+  const stopWebhooks = runsConsole && o.findingsWebhook && o.findingsWebhookSecret
+    ? startFindingWebhooks(store, { url: o.findingsWebhook, secret: o.findingsWebhookSecret, consoleUrl: () => (o.publicUrl ?? url).replace(/\/+$/, ''), onError: (err) => app.log.warn({ err }, 'finding webhook') })
+    : null;
   if (runsAnalysis) {
     runner.start();
     forwardStats = (batch) => runner.forwardStats(batch);
@@ -227,6 +241,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       closed = true;
       ready = false;
       clearInterval(sweep);
+      await stopWebhooks?.();
       await app.close();
       await runner.stop();
       await stats.stop();

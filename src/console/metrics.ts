@@ -9,6 +9,8 @@ export interface MetricSources {
   log: TransactionLog;
   analysis: { lag(): number; processed: number; failures: number };
   dedupe: DedupeWindow;
+  /** Findings by labels (severity, status). */
+  findings?: Array<[labels: string, value: number]>;
 }
 
 function metric(name: string, type: 'counter' | 'gauge', help: string, samples: Array<[labels: string, value: number]>): string {
@@ -27,6 +29,7 @@ export function metricsText(s: MetricSources): string {
     metric('tapline_analysis_processed_total', 'counter', 'Transactions processed by analysis since start.', [['', s.analysis.processed]]),
     metric('tapline_analysis_failures_total', 'counter', 'Log entries analysis could not decode.', [['', s.analysis.failures]]),
     metric('tapline_dedupe_window_entries', 'gauge', 'Transaction ids held in the deduplication window.', [['', s.dedupe.size]]),
+    metric('tapline_findings', 'gauge', 'Findings by severity and status.', s.findings ?? []),
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [['', mem.rss]]),
     metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use, bytes.', [['', mem.heapUsed]]),
   ].join('\n') + '\n';

@@ -46,6 +46,8 @@ export interface FindingRecord {
   statusReason: string | null;
   statusBy: string | null;
   statusAt: number | null;
+  /** When Tapline first recorded it (its clock, not the capture's). */
+  createdAt: number;
   /** The newest evidence (a few) and the transactions behind the finding (the newest 20). */
   detail: { evidence: Array<Record<string, unknown>>; transactionIds: string[] };
 }
@@ -93,6 +95,7 @@ export function foldFinding(current: FindingRecord | null, observations: Finding
     statusReason: null,
     statusBy: null,
     statusAt: null,
+    createdAt: Date.now(),
     detail: { evidence: [], transactionIds: [] },
   };
   for (const o of observations) {

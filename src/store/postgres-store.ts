@@ -177,6 +177,7 @@ const MIGRATIONS: string[] = [
      status_reason TEXT,
      status_by TEXT,
      status_at BIGINT,
+     created_at BIGINT NOT NULL,
      detail TEXT NOT NULL
    );
    CREATE INDEX findings_last_seen ON findings (last_seen);
@@ -1062,16 +1063,17 @@ function toFinding(r: Record<string, unknown>): FindingRecord {
     statusReason: (r.status_reason as string | null) ?? null,
     statusBy: (r.status_by as string | null) ?? null,
     statusAt: r.status_at === null || r.status_at === undefined ? null : num(r.status_at),
+    createdAt: num(r.created_at),
     detail: JSON.parse(r.detail as string) as FindingRecord['detail'],
   };
 }
 
 async function writeFinding(tx: Tx, f: FindingRecord): Promise<void> {
   await tx`
-    INSERT INTO findings (id, type, owasp_category, severity, endpoint_id, actor, subject, summary, first_seen, last_seen, count, status, status_reason, status_by, status_at, detail)
+    INSERT INTO findings (id, type, owasp_category, severity, endpoint_id, actor, subject, summary, first_seen, last_seen, count, status, status_reason, status_by, status_at, created_at, detail)
     VALUES (${text(f.id)}, ${text(f.type)}, ${f.owaspCategory === null ? null : text(f.owaspCategory)}, ${f.severity}, ${f.endpointId === null ? null : text(f.endpointId)},
             ${f.actor === null ? null : text(f.actor)}, ${f.subject === null ? null : text(f.subject)}, ${text(f.summary)}, ${f.firstSeen}, ${f.lastSeen}, ${f.count},
-            ${f.status}, ${f.statusReason === null ? null : text(f.statusReason)}, ${f.statusBy === null ? null : text(f.statusBy)}, ${f.statusAt}, ${JSON.stringify(f.detail)})
+            ${f.status}, ${f.statusReason === null ? null : text(f.statusReason)}, ${f.statusBy === null ? null : text(f.statusBy)}, ${f.statusAt}, ${f.createdAt}, ${JSON.stringify(f.detail)})
     ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, summary = EXCLUDED.summary, first_seen = EXCLUDED.first_seen,
       last_seen = EXCLUDED.last_seen, count = EXCLUDED.count, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
       status_by = EXCLUDED.status_by, status_at = EXCLUDED.status_at, detail = EXCLUDED.detail`;

@@ -163,6 +163,7 @@ const MIGRATIONS: string[] = [
      status_reason TEXT,
      status_by TEXT,
      status_at INTEGER,
+     created_at INTEGER NOT NULL,
      detail TEXT NOT NULL
    );
    CREATE INDEX findings_last_seen ON findings(last_seen);
@@ -242,6 +243,7 @@ function toFinding(r: Row): FindingRecord {
     statusReason: (r.status_reason as string | null) ?? null,
     statusBy: (r.status_by as string | null) ?? null,
     statusAt: r.status_at === null || r.status_at === undefined ? null : Number(r.status_at),
+    createdAt: Number(r.created_at),
     detail: JSON.parse(r.detail as string) as FindingRecord['detail'],
   };
 }
@@ -602,13 +604,13 @@ export class SqliteStore implements Store {
 
   private writeFinding(f: FindingRecord): void {
     this.run(
-      `INSERT INTO findings (id, type, owasp_category, severity, endpoint_id, actor, subject, summary, first_seen, last_seen, count, status, status_reason, status_by, status_at, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO findings (id, type, owasp_category, severity, endpoint_id, actor, subject, summary, first_seen, last_seen, count, status, status_reason, status_by, status_at, created_at, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, summary = excluded.summary, first_seen = excluded.first_seen,
          last_seen = excluded.last_seen, count = excluded.count, status = excluded.status, status_reason = excluded.status_reason,
          status_by = excluded.status_by, status_at = excluded.status_at, detail = excluded.detail`,
       f.id, f.type, f.owaspCategory, f.severity, f.endpointId, f.actor, f.subject, f.summary, f.firstSeen, f.lastSeen, f.count,
-      f.status, f.statusReason, f.statusBy, f.statusAt, JSON.stringify(f.detail),
+      f.status, f.statusReason, f.statusBy, f.statusAt, f.createdAt, JSON.stringify(f.detail),
     );
   }
 
