@@ -93,6 +93,8 @@ export class TokenService {
   }
 
   /** Checks a bearer token for ingestion: signature, issuer, expiry, and the client's current state. */
+  private directoryCheckedAt = 0;
+
   async verify(token: string): Promise<VerifyResult> {
     let entry = this.verified.get(token);
     if (!entry) {
@@ -106,7 +108,14 @@ export class TokenService {
       this.verified.delete(token);
       return { ok: false, error: 'invalid_token', message: 'the access token has expired; fetch a new one from the token endpoint' };
     }
-    const state = this.clients.ingestionState(entry.clientId, entry.uid);
+    let state = this.clients.ingestionState(entry.clientId, entry.uid);
+    if (state === 'deleted' && Date.now() - this.directoryCheckedAt > 100) {
+      // A client created a moment ago on another process (a cluster): look before refusing
+      // (at most every 100 ms, so a deleted client's traffic cannot hammer the store).
+      this.directoryCheckedAt = Date.now();
+      await this.clients.refresh();
+      state = this.clients.ingestionState(entry.clientId, entry.uid);
+    }
     if (state === 'ok') return { ok: true, clientId: entry.clientId };
     return {
       ok: false,

@@ -2,6 +2,7 @@
 import { APP_COMMANDS } from './apps.ts';
 import { SPEC_COMMANDS } from './specs.ts';
 import { bridgeCommand } from './bridge.ts';
+import { devClusterCommand } from './dev-cluster.ts';
 import { CLIENT_COMMANDS } from './clients.ts';
 import { out, readVersion, type Command } from './common.ts';
 import { KEY_COMMANDS } from './keys.ts';
@@ -29,4 +30,4 @@ const version: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [serve, ...CLIENT_COMMANDS, ...APP_COMMANDS, ...SPEC_COMMANDS, ...KEY_COMMANDS, sendCommand, sensorCommand, bridgeCommand, policyCommand, version];
+export const COMMANDS: readonly Command[] = [serve, ...CLIENT_COMMANDS, ...APP_COMMANDS, ...SPEC_COMMANDS, ...KEY_COMMANDS, sendCommand, sensorCommand, bridgeCommand, devClusterCommand, policyCommand, version];

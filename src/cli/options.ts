@@ -38,6 +38,7 @@ export const SERVE_OPTIONS = [
   { flag: 'log-replicas', env: 'TAPLINE_LOG_REPLICAS', kind: 'int', default: 1, help: 'replicas of the JetStream stream (3 in a JetStream cluster)' },
   { flag: 'partitions', env: 'TAPLINE_PARTITIONS', kind: 'list', default: [], help: 'partitions this analyzer consumes, e.g. 0,1,2,3 (default: all); give each analyzer a disjoint set' },
   { flag: 'store', env: 'TAPLINE_STORE', kind: 'string', default: 'sqlite', help: 'store: "sqlite" (in the data directory) or postgres://user@host:5432/db' },
+  { flag: 'reuse-port', env: 'TAPLINE_REUSE_PORT', kind: 'string', default: 'off', help: '"on" lets several edge processes listen on the same port (SO_REUSEPORT, Linux): the kernel spreads connections over them' },
   { flag: 'findings-webhook', env: 'TAPLINE_FINDINGS_WEBHOOK', kind: 'string', default: null, help: 'URL that receives each new finding as signed JSON (set TAPLINE_FINDINGS_WEBHOOK_SECRET; run it on one console)' },
   { flag: 'log-level', env: 'TAPLINE_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug' },
 ] as const satisfies readonly OptionSpec[];
@@ -119,6 +120,7 @@ export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     else out[key] = spec.default;
   }
   if (out.analysis !== 'on' && out.analysis !== 'off') throw new UsageError(`--analysis must be "on" or "off" (got "${out.analysis}")`);
+  if (out.reusePort !== 'on' && out.reusePort !== 'off') throw new UsageError(`--reuse-port must be "on" or "off" (got "${out.reusePort}")`);
   if (!['all', 'edge', 'analyzer', 'console'].includes(out.role as string)) throw new UsageError(`--role must be all, edge, analyzer or console (got "${out.role}")`);
   if (out.log !== 'sqlite' && !/^nats:\/\//.test(out.log as string)) throw new UsageError(`--log must be "sqlite" or a nats:// URL (got "${out.log}")`);
   if (out.store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(out.store as string)) throw new UsageError(`--store must be "sqlite" or a postgres:// URL (got "${out.store}")`);

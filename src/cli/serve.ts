@@ -215,7 +215,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }, { prefix: '/api/v1' });
   if (runsConsole) await app.register(webConsole, { dir: fileURLToPath(new URL('../../dist/web', import.meta.url)) });
 
-  await app.listen({ host: o.host, port: o.port });
+  await app.listen({ host: o.host, port: o.port, ...(o.reusePort === 'on' ? { reusePort: true } : {}) });
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   tokens.issuer = `${(o.publicUrl ?? url).replace(/\/+$/, '')}/auth/realms/${o.realm}`;
