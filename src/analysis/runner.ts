@@ -12,7 +12,7 @@ import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
 import type { Rule } from './discovery/rules.ts';
 import { passiveChecks } from './threats/passive.ts';
 import { scanRequestValues } from './threats/scan.ts';
-import { BehaviourEngine, flowsOf, type BehaviourEvent } from './threats/behaviour.ts';
+import { BehaviourEngine, BUILTIN_RULES, checkRule, flowsOf, type BehaviourEvent } from './threats/behaviour.ts';
 import { actorOf, usernameOf } from './threats/actors.ts';
 import { ACTOR_RESUME_MS, ActorProfiles } from './actor-profiles.ts';
 import { maskEvidence, protect, sensitiveFindings } from './protect.ts';
@@ -60,8 +60,10 @@ export class AnalysisRunner {
   private readonly appliedSpecs = new Map<string, string | null>();
   /** Host -> ids of the user rules applied to its discovery, in order. */
   private readonly appliedRules = new Map<string, string>();
-  /** Behaviour rules (threats/behaviour.ts); their windows live in memory. */
-  private readonly behaviour = new BehaviourEngine();
+  /** Behaviour rules (threats/behaviour.ts), built-in and user; their windows live in memory. */
+  private behaviour = new BehaviourEngine();
+  /** Ids of the user rules the engine runs (it is rebuilt when they change). */
+  private behaviourRules = '';
   /** Operator-defined sensitive data types, re-read with the specs. */
   private customTypes: CompiledCustomType[] = [];
   private specsCheckedAt = 0;
@@ -205,6 +207,20 @@ export class AnalysisRunner {
     this.specsCheckedAt = Date.now();
     const inventory = this.inventory!;
     const apps = await this.store.listApplications();
+    const userRules = await this.store.listBehaviourRules();
+    const ruleIds = userRules.map((r) => r.id).join(',');
+    if (ruleIds !== this.behaviourRules) {
+      const rules = [...BUILTIN_RULES];
+      for (const r of userRules) {
+        try {
+          rules.push(checkRule(r.rule));
+        } catch (err) {
+          console.error(`analysis: behaviour rule ${r.id} is skipped: ${(err as Error).message}`);
+        }
+      }
+      this.behaviour = new BehaviourEngine(rules);
+      this.behaviourRules = ruleIds;
+    }
     this.customTypes = [];
     for (const t of await this.store.listCustomTypes()) {
       try {

@@ -29,6 +29,7 @@ import { inventoryRoutes } from '../console/inventory-routes.ts';
 import { findingsRoutes } from '../console/findings-routes.ts';
 import { actorsRoutes } from '../console/actors-routes.ts';
 import { sensitiveTypeRoutes } from '../console/sensitive-types-routes.ts';
+import { behaviourRuleRoutes } from '../console/behaviour-rules-routes.ts';
 import { startFindingWebhooks } from '../console/finding-webhooks.ts';
 import { FINDING_STATUSES, SEVERITIES } from '../store/findings.ts';
 import { webConsole } from '../console/web.ts';
@@ -198,6 +199,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await api.register(findingsRoutes, { store });
     await api.register(actorsRoutes, { store });
     await api.register(sensitiveTypeRoutes, { store });
+    await api.register(behaviourRuleRoutes, { store });
     await api.register(sessionRoutes, { store, users, secureCookies: (o.publicUrl ?? '').startsWith('https:') });
     await api.register(insightsRoutes, {
       store,

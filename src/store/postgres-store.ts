@@ -205,6 +205,12 @@ const MIGRATIONS: string[] = [
      created_at BIGINT NOT NULL,
      created_by TEXT NOT NULL
    );`,
+  `CREATE TABLE behaviour_rules (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     rule TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     created_by TEXT NOT NULL
+   );`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
@@ -605,6 +611,18 @@ export class PostgresStore implements Store {
   }
 
   // ---- custom sensitive data types
+
+  async listBehaviourRules() {
+    return (await this.sql`SELECT * FROM behaviour_rules ORDER BY created_at, id`).map((r) => ({ id: r.id as string, rule: JSON.parse(r.rule as string) as Record<string, unknown>, createdAt: num(r.created_at), createdBy: r.created_by as string }));
+  }
+
+  async addBehaviourRule(r: { id: string; rule: Record<string, unknown>; createdAt: number; createdBy: string }): Promise<boolean> {
+    return (await this.sql`INSERT INTO behaviour_rules (id, rule, created_at, created_by) VALUES (${r.id}, ${JSON.stringify(r.rule)}, ${r.createdAt}, ${text(r.createdBy)}) ON CONFLICT DO NOTHING`).count > 0;
+  }
+
+  async deleteBehaviourRule(id: string): Promise<boolean> {
+    return (await this.sql`DELETE FROM behaviour_rules WHERE id = ${id}`).count > 0;
+  }
 
   async listCustomTypes(): Promise<CustomTypeRecord[]> {
     return (await this.sql`SELECT * FROM custom_types ORDER BY created_at, id`).map((r) => ({

@@ -191,6 +191,12 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL,
      created_by TEXT NOT NULL
    );`,
+  `CREATE TABLE behaviour_rules (
+     id TEXT PRIMARY KEY,
+     rule TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL
+   );`,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -659,6 +665,18 @@ export class SqliteStore implements Store {
       this.writeFinding(next);
       return next;
     });
+  }
+
+  async listBehaviourRules() {
+    return this.all('SELECT * FROM behaviour_rules ORDER BY created_at, id').map((r) => ({ id: r.id as string, rule: JSON.parse(r.rule as string) as Record<string, unknown>, createdAt: Number(r.created_at), createdBy: r.created_by as string }));
+  }
+
+  async addBehaviourRule(r: { id: string; rule: Record<string, unknown>; createdAt: number; createdBy: string }): Promise<boolean> {
+    return this.run('INSERT OR IGNORE INTO behaviour_rules (id, rule, created_at, created_by) VALUES (?, ?, ?, ?)', r.id, JSON.stringify(r.rule), r.createdAt, r.createdBy) > 0;
+  }
+
+  async deleteBehaviourRule(id: string): Promise<boolean> {
+    return this.run('DELETE FROM behaviour_rules WHERE id = ?', id) > 0;
   }
 
   async listCustomTypes(): Promise<CustomTypeRecord[]> {

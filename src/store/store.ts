@@ -281,6 +281,11 @@ export interface Store {
   getFinding(id: string): Promise<FindingRecord | null>;
   /** Sets a finding's status with who and why; null when there is no such finding. */
   updateFindingStatus(id: string, status: FindingStatus, reason: string | null, by: string): Promise<FindingRecord | null>;
+  /** Operator-defined behaviour rules (analysis/threats/behaviour.ts), oldest first. */
+  listBehaviourRules(): Promise<Array<{ id: string; rule: Record<string, unknown>; createdAt: number; createdBy: string }>>;
+  /** False when a rule with that id exists. */
+  addBehaviourRule(r: { id: string; rule: Record<string, unknown>; createdAt: number; createdBy: string }): Promise<boolean>;
+  deleteBehaviourRule(id: string): Promise<boolean>;
   /** Operator-defined sensitive data types (analysis/sensitive/custom.ts), oldest first. */
   listCustomTypes(): Promise<CustomTypeRecord[]>;
   /** False when a type of that name exists. */

@@ -105,6 +105,48 @@ export const BUILTIN_RULES: BehaviourRule[] = [
   },
 ];
 
+const FLOWS = ['login', 'signup', 'otp', 'password-reset', 'checkout', 'admin'];
+const SEVERITY_LIST = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** A user rule as the API receives it, checked field by field (errors name the field and the fix). */
+export function checkRule(raw: unknown): BehaviourRule {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const fail = (field: string, fix: string): never => {
+    throw new Error(`${field}: ${fix}`);
+  };
+  if (typeof r.id !== 'string' || !/^[a-z0-9][a-z0-9-]{1,63}$/.test(r.id)) fail('id', 'lower case letters, digits and "-", 2 to 64 characters');
+  if (BUILTIN_RULES.some((b) => b.id === r.id)) fail('id', `${String(r.id)} is a built-in rule; choose another id`);
+  const f = (r.finding ?? {}) as Record<string, unknown>;
+  if (typeof f.type !== 'string' || !/^[A-Z][A-Z0-9_]{1,63}$/.test(f.type)) fail('finding.type', 'upper snake case, e.g. SCRAPING');
+  if (f.owaspCategory !== undefined && f.owaspCategory !== null && !(typeof f.owaspCategory === 'string' && /^API([1-9]|10)$/.test(f.owaspCategory))) fail('finding.owaspCategory', 'API1 to API10, or null');
+  if (!SEVERITY_LIST.includes(String(f.severity))) fail('finding.severity', SEVERITY_LIST.join(', '));
+  const filter = (r.filter ?? {}) as Record<string, unknown>;
+  if (filter.methods !== undefined && !(Array.isArray(filter.methods) && filter.methods.every((m) => typeof m === 'string' && /^[A-Z]+$/.test(m)))) fail('filter.methods', 'a list of upper-case methods, e.g. ["GET"]');
+  if (filter.status !== undefined && !(Array.isArray(filter.status) && filter.status.every((x) => typeof x === 'string' && /^[1-5](xx|\d\d)$/.test(x)))) fail('filter.status', 'a list of codes or classes, e.g. ["401", "4xx"]');
+  if (filter.flows !== undefined && !(Array.isArray(filter.flows) && filter.flows.every((x) => FLOWS.includes(String(x))))) fail('filter.flows', `a list of ${FLOWS.join(', ')}`);
+  if (filter.hasParam !== undefined && typeof filter.hasParam !== 'boolean') fail('filter.hasParam', 'true or false');
+  const groupBy = r.groupBy;
+  if (!Array.isArray(groupBy) || groupBy.length === 0 || !groupBy.every((g) => g === 'actor' || g === 'endpointId' || g === 'host')) fail('groupBy', 'a list of actor, endpointId, host');
+  if (!(groupBy as string[]).includes('endpointId') && !(groupBy as string[]).includes('host')) fail('groupBy', 'include endpointId or host, so each analyzer partition sees the whole group');
+  if (r.distinct !== undefined && !['actor', 'endpointId', 'host', 'param', 'username', 'status'].includes(String(r.distinct))) fail('distinct', 'one of actor, endpointId, host, param, username, status');
+  const num = (field: string, min: number, max: number) => {
+    const v = r[field];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(field, `a whole number from ${min} to ${max}`);
+    return v as number;
+  };
+  return {
+    id: r.id as string,
+    description: typeof r.description === 'string' ? r.description.slice(0, 300) : (r.id as string),
+    finding: { type: f.type as string, owaspCategory: (f.owaspCategory as string | null | undefined) ?? null, severity: f.severity as Severity },
+    filter: filter as BehaviourRule['filter'],
+    groupBy: groupBy as BehaviourRule['groupBy'],
+    ...(r.distinct !== undefined ? { distinct: r.distinct as Field } : {}),
+    windowMs: num('windowMs', 1000, 86_400_000),
+    threshold: num('threshold', 2, 1_000_000),
+    cooldownMs: num('cooldownMs', 0, 86_400_000),
+  };
+}
+
 /** Endpoint classes from the method and the template's words. */
 export function flowsOf(method: string, template: string): string[] {
   const t = template.toLowerCase();
