@@ -321,7 +321,9 @@ function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointR
   const segments = t.request.uri.split(/[?#]/)[0]!.split('/').filter(Boolean);
   const params: Record<string, string> = {};
   for (const p of ref.params) if (segments[p.position] !== undefined) params[p.name] = segments[p.position]!;
-  const flows = flowsOf(t.request.method.toUpperCase(), ref.template);
+  // The concrete path names the flow too (/v1/login), even when discovery folded it into a template.
+  const method = t.request.method.toUpperCase();
+  const flows = [...new Set([...flowsOf(method, ref.template), ...flowsOf(method, t.request.uri.split(/[?#]/)[0]!)])];
   return {
     at: t.timestamp || l.receivedAt,
     transactionId: t.id,
