@@ -114,3 +114,28 @@ test('through the edge: an actor walking user ids becomes an API1 finding with i
     await server.destroy();
   }
 });
+
+test('API5 and API10 through the edge: unusual admin access; outgoing calls to third parties', { timeout: 60_000 }, async () => {
+  const server = await startTestServer();
+  try {
+    const { clientId, secret } = await createClient(server);
+    const token = await getToken(server, clientId, secret);
+    const ordinary = Array.from({ length: 15 }, (_, i) => sampleTransaction({ host: 'corp.example', uri: `/v1/reports/${i}`, id: randomUUID() }));
+    const admin = sampleTransaction({ host: 'corp.example', uri: '/admin/users', id: randomUUID() });
+    const body = JSON.stringify({ email: 'someone@example.org', card: '4111 1111 1111 1111' });
+    const outbound = sampleTransaction({ host: 'partner-api.example.net', uri: '/v2/charge', method: 'POST', body, id: randomUUID() });
+    outbound.request['http-scheme'] = 'http';
+    outbound.request.headers.push(`content-type:${Buffer.from('application/json').toString('base64')}`);
+    (outbound as Record<string, unknown>)['txn-meta-data'] = { data_extractions: { direction: 'outbound' } };
+    assert.equal((await postJson(`${server.url}/api-transactions`, token, { data: [...ordinary, admin, outbound] })).status, 200);
+    await server.runner.drain();
+    const api5 = await server.admin('/findings?category=API5');
+    assert.equal(api5.body.items.length, 1, JSON.stringify(api5.body.items));
+    assert.equal(api5.body.items[0].type, 'FUNCTION_LEVEL_ACCESS');
+    assert.equal(api5.body.items[0].actor, 'ip:203.0.113.7');
+    const api10 = (await server.admin('/findings?category=API10')).body.items.map((f: { type: string }) => f.type).sort();
+    assert.deepEqual(api10, ['SENSITIVE_DATA_TO_THIRD_PARTY', 'THIRD_PARTY_PLAIN_HTTP']);
+  } finally {
+    await server.destroy();
+  }
+});

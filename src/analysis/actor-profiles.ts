@@ -29,7 +29,8 @@ export class ActorProfiles {
     return p;
   }
 
-  observe(actor: Actor, host: string, t: Transaction, endpointId: string, at: number): void {
+  /** Adds the call to the actor's profile on this host, and returns the profile. */
+  observe(actor: Actor, host: string, t: Transaction, endpointId: string, at: number, admin = false): ActorStats {
     const id = actorRowId(actor.id, host);
     let s = this.profiles.get(id);
     if (s) this.profiles.delete(id); // re-inserted: the map's order is least recently active first
@@ -38,8 +39,9 @@ export class ActorProfiles {
       s = newActorStats(actor, host);
     }
     this.profiles.set(id, s);
-    observeActor(s, t, endpointId, at);
+    observeActor(s, t, endpointId, at, admin);
     this.dirty.add(id);
+    return s;
   }
 
   /** Counts a behaviour finding against an actor (it weighs in the bot score). */

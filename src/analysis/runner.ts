@@ -15,6 +15,7 @@ import { scanRequestValues } from './threats/scan.ts';
 import { BehaviourEngine, BUILTIN_RULES, checkRule, flowsOf, type BehaviourEvent } from './threats/behaviour.ts';
 import { actorOf, usernameOf } from './threats/actors.ts';
 import { ACTOR_RESUME_MS, ActorProfiles } from './actor-profiles.ts';
+import { unusualAdminAccess } from './threats/actor-stats.ts';
 import { maskEvidence, protect, sensitiveFindings } from './protect.ts';
 import { compileCustomType, type CompiledCustomType, type CustomTypeDefinition } from './sensitive/custom.ts';
 import { authSchemes } from './discovery/auth-schemes.ts';
@@ -168,7 +169,17 @@ export class AnalysisRunner {
         findings.push(...sensitiveFindings(raw, locations, seen.id, authenticated, l.receivedAt));
         // Identities are keyed fingerprints of the raw credentials; event values come masked.
         const event = behaviourEvent(masked, seen.id, seen.ref, actor.id, usernameOf(raw, key));
-        this.actors!.observe(actor, seen.ref.host, masked.transaction, seen.id, event.at);
+        const admin = event.flows.includes('admin');
+        const profile = this.actors!.observe(actor, seen.ref.host, masked.transaction, seen.id, event.at, admin);
+        const unusual = admin ? unusualAdminAccess(profile, raw.response.status) : null;
+        if (unusual) {
+          findings.push({
+            type: 'FUNCTION_LEVEL_ACCESS', owaspCategory: 'API5', severity: 'high', endpointId: seen.id, actor: actor.id, subject: null,
+            summary: `An actor that uses ordinary endpoints succeeded on the admin-like ${event.method} ${seen.ref.template} (${unusual})`,
+            evidence: { status: raw.response.status, template: seen.ref.template, history: unusual }, transactionId: raw.id, at: event.at,
+          });
+        }
+        findings.push(...thirdPartyFindings(raw, seen.id, this.onboarded.get(seen.ref.host) ?? true, locations, l.receivedAt));
         for (const f of this.behaviour.observe(event)) {
           findings.push(f);
           if (f.actor) this.actors!.flag(f.actor, seen.ref.host, f.type);
@@ -361,4 +372,25 @@ function injectionFindings(t: Transaction, endpointId: string, actor: string, at
     transactionId: t.id,
     at,
   }));
+}
+
+/**
+ * API10 (unsafe consumption), for captures of outgoing calls (an egress gateway or proxy marks them
+ * with data_extractions.direction = "outbound"): calls to hosts no application claims, third
+ * parties, that go over plain HTTP or carry sensitive data in the request.
+ */
+function thirdPartyFindings(t: Transaction, endpointId: string, onboarded: boolean, locations: SdpLocation[], at: number): FindingObservation[] {
+  if (onboarded || t.meta.dataExtractions?.direction !== 'outbound') return [];
+  const out: FindingObservation[] = [];
+  const host = t.request.host ?? t.request.connection.serverIp;
+  if (t.request.scheme === 'http') {
+    out.push({ type: 'THIRD_PARTY_PLAIN_HTTP', owaspCategory: 'API10', severity: 'medium', endpointId, actor: null, subject: host,
+      summary: `Calls to ${host}, which no application claims, travel over plain HTTP`, evidence: { host, scheme: 'http' }, transactionId: t.id, at });
+  }
+  const sent = [...new Set(locations.filter((l) => l.location.startsWith('REQUEST')).map((l) => l.name))];
+  if (sent.length > 0) {
+    out.push({ type: 'SENSITIVE_DATA_TO_THIRD_PARTY', owaspCategory: 'API10', severity: 'high', endpointId, actor: null, subject: host,
+      summary: `${sent.join(', ')} sent to ${host}, which no application claims`, evidence: { host, types: sent }, transactionId: t.id, at });
+  }
+  return out;
 }

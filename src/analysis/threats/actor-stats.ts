@@ -26,6 +26,8 @@ export interface ActorStats {
   gaps: { n: number; mean: number; m2: number };
   /** Behaviour findings raised against this actor, by type. */
   flags: Record<string, number>;
+  /** Calls to admin-like endpoints (flow "admin"). */
+  adminCalls: number;
 }
 
 export interface BotVerdict {
@@ -50,10 +52,11 @@ export function userAgentClass(ua: string | undefined): string {
 }
 
 export function newActorStats(actor: Actor, host: string): ActorStats {
-  return { actor: actor.id, host, kind: actor.kind, label: actor.label, firstSeen: 0, lastSeen: 0, calls: 0, errors: 0, authFailures: 0, endpoints: {}, otherEndpoints: 0, userAgents: {}, gaps: { n: 0, mean: 0, m2: 0 }, flags: {} };
+  return { actor: actor.id, host, kind: actor.kind, label: actor.label, firstSeen: 0, lastSeen: 0, calls: 0, errors: 0, authFailures: 0, endpoints: {}, otherEndpoints: 0, userAgents: {}, gaps: { n: 0, mean: 0, m2: 0 }, flags: {}, adminCalls: 0 };
 }
 
-export function observeActor(s: ActorStats, t: Transaction, endpointId: string, at: number): void {
+export function observeActor(s: ActorStats, t: Transaction, endpointId: string, at: number, admin = false): void {
+  if (admin) s.adminCalls = (s.adminCalls ?? 0) + 1;
   if (s.calls > 0 && at >= s.lastSeen) {
     const gap = at - s.lastSeen;
     const g = s.gaps;
@@ -108,4 +111,16 @@ export function botScore(s: ActorStats): BotVerdict {
   const flagged = Object.entries(s.flags).filter(([, n]) => n > 0).map(([type]) => type);
   if (flagged.length > 0) add(30, `behaviour findings: ${flagged.join(', ')}`);
   return { score: Math.min(100, score), reasons };
+}
+
+/**
+ * API5: an actor that otherwise calls ordinary endpoints succeeds on an admin-like one (at least 10
+ * calls before, at most one in ten of them admin-like). Call after observeActor for that call.
+ */
+export function unusualAdminAccess(s: ActorStats, status: number | null): string | null {
+  if (status === null || status < 200 || status >= 300) return null;
+  const before = s.calls - 1;
+  const adminBefore = (s.adminCalls ?? 0) - 1;
+  if (before < 10 || adminBefore / before > 0.1) return null;
+  return `${adminBefore} admin-like calls among its ${before} earlier calls`;
 }
