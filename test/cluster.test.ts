@@ -76,6 +76,10 @@ async function token(edge: RunningServer, clientId: string, secret: string): Pro
 type Row = { host: string; method: string; pathTemplate: string; calls: number };
 const inventoryOf = async (server: RunningServer): Promise<string[]> =>
   ((await admin(server, '/endpoints?limit=1000&sort=path')).body.items as Row[]).map((e) => `${e.host} ${e.method} ${e.pathTemplate} ${e.calls}`).sort();
+type FindingRow = { type: string; subject: string | null; count: number; actor: string | null; endpoint: { method: string; host: string; pathTemplate: string } | null };
+const findingsOf = async (server: RunningServer): Promise<string[]> =>
+  ((await admin(server, '/findings?limit=1000&status=open')).body.items as FindingRow[])
+    .map((f) => `${f.type} ${f.endpoint ? `${f.endpoint.method} ${f.endpoint.host}${f.endpoint.pathTemplate}` : '-'} ${f.subject ?? '-'} ${f.actor ?? '-'} ${f.count}`).sort();
 
 describe('cluster: edges, analyzers and console over NATS JetStream and PostgreSQL', { skip, timeout: 180_000 }, () => {
   const suffix = randomBytes(4).toString('hex');
@@ -145,6 +149,8 @@ describe('cluster: edges, analyzers and console over NATS JetStream and PostgreS
       for (let i = 0; i < all.length; i += 20) assert.equal((await postJson(`${single.url}/api-transactions`, t, { data: all.slice(i, i + 20) })).status, 200);
       await single.runner.drain();
       assert.deepEqual(cluster, await inventoryOf(single));
+      assert.deepEqual(await findingsOf(console_), await findingsOf(single), 'the same findings, with the same counts');
+      assert.ok((await findingsOf(single)).length > 0, 'the traffic raises findings (or the comparison proves little)');
     } finally {
       await single.close();
     }
