@@ -26,13 +26,21 @@ test('the README curl walkthrough works verbatim', async () => {
       .replace(/^export TAPLINE_ADMIN_TOKEN=.*$/m, `export TAPLINE_ADMIN_TOKEN=${ADMIN_TOKEN}`)
       .replace(/^BASE=.*$/m, `BASE=${server.url}`);
     assert.match(script, /BASE=http:\/\/127\.0\.0\.1:\d+/);
-    // Step 4 may run before analysis has recorded the transaction; give the script's last call a moment.
-    // Async: the server runs in this process, so a synchronous child would block it.
-    const { stdout: out } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script.replace(/^# 4\./m, 'sleep 0.5\n# 4.')], {
-      cwd: tempDir('tapline-readme-'),
+    // Steps 1-3, then step 4 once analysis has recorded the transaction (a person takes longer than
+    // that; a loaded CI machine may not). Async: the server runs in this process, so a synchronous
+    // child would block it.
+    const cut = script.search(/^# 4\./m);
+    const setup = script.split('\n').filter((l) => /^(export TAPLINE_ADMIN_TOKEN|BASE)=/.test(l)).join('\n');
+    const run = (part: string) => promisify(execFile)('bash', ['-euo', 'pipefail', '-c', part], {
+      cwd,
       env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
       encoding: 'utf8',
     });
+    const cwd = tempDir('tapline-readme-');
+    const first = await run(script.slice(0, cut));
+    await server.runner.drain();
+    const second = await run(`${setup}\n${script.slice(cut)}`);
+    const out = first.stdout + second.stdout;
     assert.match(out, /\{"status":"OK"\}/);
     const unknown = JSON.parse(out.trim().split('\n').at(-1)!);
     assert.equal(unknown.items[0].transactionId, '7f9c0c1e-3a55-4b7e-9a61-0d3c2f8e1a42');
