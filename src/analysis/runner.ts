@@ -332,6 +332,8 @@ function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointR
   const segments = t.request.uri.split(/[?#]/)[0]!.split('/').filter(Boolean);
   const params: Record<string, string> = {};
   for (const p of ref.params) if (segments[p.position] !== undefined) params[p.name] = segments[p.position]!;
+  // Between rebuilds discovery may answer a new path with a literal template: ids are still ids.
+  if (ref.params.length === 0) segments.forEach((seg, i) => ID_SEGMENT.test(seg) && (params[`segment${i}`] = seg));
   // The concrete path names the flow too (/v1/login), even when discovery folded it into a template.
   const method = t.request.method.toUpperCase();
   const flows = [...new Set([...flowsOf(method, ref.template), ...flowsOf(method, t.request.uri.split(/[?#]/)[0]!)])];
@@ -354,6 +356,9 @@ function queryOf(uri: string): URLSearchParams | null {
   const q = uri.indexOf('?');
   return q === -1 ? null : new URLSearchParams(uri.slice(q + 1).split('#')[0]);
 }
+
+/** Numbers, UUIDs and long hex strings: object ids whatever the template says. */
+const ID_SEGMENT = /^(\d{1,20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{12,64})$/i;
 
 const INJECTION_TYPES = { SQLI: 'SQL_INJECTION_ATTEMPT', XSS: 'XSS_ATTEMPT', PATH_TRAVERSAL: 'PATH_TRAVERSAL_ATTEMPT', COMMAND_INJECTION: 'COMMAND_INJECTION_ATTEMPT' } as const;
 

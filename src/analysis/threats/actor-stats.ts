@@ -109,7 +109,7 @@ export function botScore(s: ActorStats): BotVerdict {
   const spa = agent === 'browser' && endpointCount <= 10;
   if (s.calls >= 200 && perMinute >= 300 && !spa) add(10, `sustained ${Math.round(perMinute)} calls per minute`);
   const flagged = Object.entries(s.flags).filter(([, n]) => n > 0).map(([type]) => type);
-  if (flagged.length > 0) add(30, `behaviour findings: ${flagged.join(', ')}`);
+  if (flagged.length > 0) add(40, `behaviour findings: ${flagged.join(', ')}`);
   return { score: Math.min(100, score), reasons };
 }
 
