@@ -10,6 +10,9 @@ import { Inventory } from './pages/Inventory.tsx';
 import { EndpointPage } from './pages/EndpointPage.tsx';
 import { Findings } from './pages/Findings.tsx';
 import { FindingPage } from './pages/FindingPage.tsx';
+import { SensitiveData } from './pages/SensitiveData.tsx';
+import { Actors } from './pages/Actors.tsx';
+import { ActorPage } from './pages/ActorPage.tsx';
 import { SystemDiagnostics } from './pages/SystemDiagnostics.tsx';
 import { Integrations } from './pages/Integrations.tsx';
 import { UserManagement } from './pages/UserManagement.tsx';
@@ -38,6 +41,12 @@ function routeOf(path: string): Route {
       return { title: 'Inventory', render: () => <Inventory /> };
     case '/findings':
       return { title: 'Findings', render: () => <Findings /> };
+    case '/sensitive-data':
+      return { title: 'Sensitive Data', render: () => <SensitiveData tab="flows" /> };
+    case '/sensitive-data/custom-types':
+      return { title: 'Custom Types · Sensitive Data', render: () => <SensitiveData tab="custom" /> };
+    case '/actors':
+      return { title: 'Actors', render: () => <Actors /> };
     case '/diagnostics/system':
       return { title: 'System Diagnostics', render: () => <SystemDiagnostics /> };
     case '/integrations':
@@ -64,6 +73,15 @@ function routeOf(path: string): Route {
           /* a malformed escape: look the raw text up (the page says it is not found) */
         }
         return { title: 'Finding · Findings', render: () => <FindingPage key={id} id={id} /> };
+      }
+      if (path.startsWith('/actors/') && path.length > 8) {
+        let id = path.slice(8);
+        try {
+          id = decodeURIComponent(id);
+        } catch {
+          /* a malformed escape: look the raw text up (the page says it is not found) */
+        }
+        return { title: 'Actor · Actors', render: () => <ActorPage key={id} id={id} /> };
       }
       return { title: 'Page not found', render: () => <NotFound /> };
   }
@@ -118,6 +136,8 @@ export function Layout() {
             <li><NavLink to="/applications" icon="apps">Applications</NavLink></li>
             <li><NavLink to="/inventory" icon="globe">Inventory</NavLink></li>
             <li><NavLink to="/findings" icon="alert">Findings</NavLink></li>
+            <li><NavLink to="/sensitive-data" icon="lock">Sensitive Data</NavLink></li>
+            <li><NavLink to="/actors" icon="users">Actors</NavLink></li>
             <NavGroup icon="pulse" label="Diagnostics">
               <li><NavLink to="/diagnostics/system">System Diagnostics</NavLink></li>
             </NavGroup>

@@ -244,6 +244,50 @@ export interface FindingFilter {
   offset?: number;
 }
 
+// ------------------------------------------------------------------ sensitive data and actors
+
+/** Where a sensitive value sits (edge-api.md's sdp_info location names). */
+export type SensitiveLocation = 'REQUEST_BODY' | 'RESPONSE_BODY' | 'REQUEST_HEADERS' | 'RESPONSE_HEADERS' | 'REQUEST_QUERY';
+/** GET /sensitive-data: per type, and per endpoint field. */
+export interface SensitiveTypeSummary { name: string; category: string; severity: Severity; endpoints: number; fields: number; occurrences: number; lastSeen: string }
+export interface SensitiveField { endpointId: string; host: string; method: string; pathTemplate: string; name: string; location: SensitiveLocation; field: string; count: number; firstSeen: string; lastSeen: string }
+export interface SensitiveDataView { types: SensitiveTypeSummary[]; fields: SensitiveField[] }
+export interface SensitiveDataFilter { type?: string; host?: string; location?: string }
+
+export type CustomValidator = 'luhn' | 'mod97';
+/** A custom sensitive data type as the editor sends it (POST /sensitive-types and its dry run). */
+export interface CustomTypeDefinition {
+  name: string;
+  category?: string;
+  severity?: Exclude<Severity, 'info'>;
+  pattern?: string | null;
+  fieldNames?: string[];
+  validator?: CustomValidator | null;
+}
+export interface CustomType { id: string; name: string; category: string; severity: Exclude<Severity, 'info'>; pattern: string | null; fieldNames: string[]; validator: CustomValidator | null; createdAt: string; createdBy: string }
+export interface SensitiveTypes { builtIn: Array<{ name: string; category: string; severity: Exclude<Severity, 'info'> }>; custom: CustomType[] }
+export interface DryRunMatch { transactionId: string; host: string | null; method: string; uri: string; location: SensitiveLocation; field: string; masked: string }
+export interface DryRun { scanned: number; transactions: number; matches: DryRunMatch[] }
+
+export type ActorSort = 'score' | 'calls' | 'lastSeen';
+/** One actor across its hosts (GET /actors): the highest score of its rows with that row's reasons. */
+export interface ActorItem { actor: string; kind: string; label: string; botScore: number; reasons: string[]; calls: number; errors: number; firstSeen: string; lastSeen: string; hosts: string[] }
+export interface ActorFilter { host?: string; minScore?: number; sort?: ActorSort; limit?: number; offset?: number }
+/** The traffic profile of an actor on one host (analysis/threats/actor-stats.ts). */
+export interface ActorStats {
+  calls: number;
+  errors: number;
+  authFailures: number;
+  endpoints: Record<string, number>;
+  otherEndpoints: number;
+  userAgents: Record<string, number>;
+  gaps: { n: number; mean: number; m2: number };
+  flags: Record<string, number>;
+}
+export interface ActorHost { host: string; botScore: number; calls: number; errors: number; firstSeen: string; lastSeen: string; stats?: Partial<ActorStats>; reasons?: string[] }
+export interface ActorFinding { id: string; type: string; owaspCategory: string | null; severity: Severity; count: number; status: FindingStatus; summary: string; lastSeen: string }
+export interface ActorDetail extends ActorItem { perHost: ActorHost[]; findings: ActorFinding[] }
+
 export interface Items<T> { items: T[] }
 
 /** An error answer of the API (`{error, message}`), or a network failure (status 0). */
@@ -401,4 +445,17 @@ export const api = {
   /** Admins only (viewers get 403). */
   setFindingStatus: (id: string, status: FindingStatus, reason?: string) =>
     request<Finding>('PATCH', `/findings/${enc(id)}`, reason ? { status, reason } : { status }),
+
+  // sensitive data
+  sensitiveData: (filter: SensitiveDataFilter = {}) => request<SensitiveDataView>('GET', `/sensitive-data${query({ ...filter })}`),
+  sensitiveTypes: () => request<SensitiveTypes>('GET', '/sensitive-types'),
+  /** Admins only; a 400 says what is wrong with the definition, a 409 that the name is taken. */
+  createSensitiveType: (d: CustomTypeDefinition) => request<CustomType>('POST', '/sensitive-types', d),
+  deleteSensitiveType: (id: string) => request<void>('DELETE', `/sensitive-types/${enc(id)}`),
+  /** What a definition would match in recent stored traffic (values masked). */
+  dryRunSensitiveType: (d: CustomTypeDefinition, limit?: number) => request<DryRun>('POST', '/sensitive-types/dry-run', limit ? { ...d, limit } : d),
+
+  // actors
+  actors: (filter: ActorFilter = {}) => request<{ items: ActorItem[]; total: number }>('GET', `/actors${query({ ...filter })}`),
+  actor: (actor: string) => request<ActorDetail>('GET', `/actors/${enc(actor)}`),
 };
