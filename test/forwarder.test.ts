@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, rmSync } from 'node:fs';
-import { Forwarder, type ForwarderOptions } from '../src/capture/forwarder.ts';
+import { Forwarder, batchBody, type ForwarderOptions } from '../src/capture/forwarder.ts';
 import type { EdgeTransaction } from '../src/wire/edge-format.ts';
 import { createClient, sampleTransaction, startTestServer, tempDir, tokenUrl, type TestServer } from './helpers.ts';
 
@@ -262,5 +262,64 @@ test('an idle forwarder sends a lone transaction after the batch delay, without 
   } finally {
     await f.stop();
     await stub.close();
+  }
+});
+
+test('enqueueSerialized: pre-serialized transactions (string or Buffer) go out unchanged in the same batches', async () => {
+  const stub = await startStub();
+  const f = stubForwarder(stub, { maxBatchItems: 10 });
+  try {
+    f.start();
+    f.enqueue(sample('obj-1'));
+    f.enqueueSerialized(JSON.stringify(sample('str-1')));
+    f.enqueueSerialized(Buffer.from(JSON.stringify({ ...sample('buf-1'), note: 'caf\u00e9 \u20ac' })));
+    await f.flush();
+    assert.deepEqual(stub.received, ['obj-1', 'str-1', 'buf-1']);
+    assert.equal(f.metrics().sent, 3);
+    // The spool is one transaction per line: text with a raw newline is refused and counted.
+    f.enqueueSerialized(JSON.stringify(sample('nl-1'), null, 2));
+    assert.equal(f.metrics().dropped, 1);
+    assert.match(f.metrics().lastError ?? '', /raw newline/);
+  } finally {
+    await f.stop();
+    await stub.close();
+  }
+  // The batch body is the items joined, byte for byte, in the Edge API's {"data": [...]} shape.
+  const items = [JSON.stringify(sample('a')), JSON.stringify({ x: '\u00e9\u20ac"\n' })];
+  assert.equal(batchBody(items.map((i) => Buffer.from(i))).toString('utf8'), `{"data":[${items.join(',')}]}`);
+  assert.equal(batchBody([]).toString(), '{"data":[]}');
+});
+
+test('the spool keeps multi-byte UTF-8 intact across a restart', async () => {
+  const spoolDir = tempDir('tapline-spool-');
+  const stub = await startStub();
+  stub.answer = () => ({ status: 503 });
+  const first = stubForwarder(stub, { spoolDir, maxDelayMs: 60_000 });
+  first.start();
+  const t = { ...sample('utf8-1'), note: 'caf\u00e9 \u20ac \ud83d\ude00 line\nbreak' };
+  first.enqueue(t as unknown as EdgeTransaction);
+  await first.stop();
+  assert.equal(first.metrics().spoolQueued, 1);
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.includes('/token')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: fakeJwt(600), expires_in: 600 }));
+      seen.push(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"OK"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const second = stubForwarder({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, { spoolDir });
+  try {
+    second.start();
+    await until(() => seen.length > 0);
+    assert.deepEqual(JSON.parse(seen[0]!).data[0], t);
+  } finally {
+    await second.stop();
+    await stub.close();
+    await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+    rmSync(spoolDir, { recursive: true, force: true });
   }
 });

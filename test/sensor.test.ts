@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
-import { startSensor, type RunningSensor } from '../src/capture/sensor.ts';
+import { buildTransaction, serializeCapture, startSensor, type Capture, type RunningSensor, type TappedBody } from '../src/capture/sensor.ts';
 import { parseListen, sensorCommand, sensorOptions } from '../src/cli/sensor.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import { createClient, startTestServer, tempDir, type TestServer } from './helpers.ts';
@@ -210,6 +210,66 @@ describe('sensor', () => {
       const items = await stored(server, client.clientId);
       return Array.from({ length: 5 }, (_, i) => `/outage-${i}`).every((uri) => items.some((t) => t.uri === uri));
     });
+  });
+});
+
+describe('capture serialization', () => {
+  const body = (text: string | Buffer, opts: { copy?: boolean; cap?: number; split?: number } = {}): TappedBody => {
+    const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+    const copy = opts.copy ?? true;
+    const kept = copy ? bytes.subarray(0, opts.cap ?? bytes.length) : Buffer.alloc(0);
+    const at = Math.min(opts.split ?? kept.length, kept.length);
+    const chunks = !copy || kept.length === 0 ? [] : at > 0 && at < kept.length ? [kept.subarray(0, at), kept.subarray(at)] : [kept];
+    return { length: bytes.length, copy, chunks, kept: kept.length };
+  };
+  const base: Capture = {
+    id: '7d0c7f4e-1b2a-4c3d-9e8f-0a1b2c3d4e5f',
+    started: 1764000000123,
+    method: 'POST',
+    url: '/v1/orders?x=1',
+    host: 'api.example.com',
+    encrypted: false,
+    httpVersion: '1.1',
+    remoteAddress: '::ffff:10.0.0.7',
+    remotePort: 51234,
+    localAddress: '::ffff:127.0.0.1',
+    localPort: 9000,
+    reqRawHeaders: ['Host', 'api.example.com', 'Content-Type', 'application/json', 'X-Many', 'a', 'X-Many', 'b'],
+    reqBody: body('{"a":1}'),
+    status: 201,
+    resRawHeaders: ['content-type', 'application/json', 'Set-Cookie', 'a=1'],
+    resBody: body('{"ok":true}'),
+    version: '0.1.0',
+    instanceId: 'host-1',
+    latencyMs: 12,
+  };
+  const cases: Array<[string, Partial<Capture>]> = [
+    ['a plain POST', {}],
+    ['no host, no bodies, https, IPv6', { host: undefined, reqBody: null, resBody: body(''), encrypted: true, remoteAddress: '::1', localAddress: undefined, remotePort: undefined, localPort: undefined }],
+    ['upstream unreachable', { status: null, resRawHeaders: [], resBody: null }],
+    ['truncated bodies in two chunks', { reqBody: body('x'.repeat(100), { cap: 40, split: 15 }), resBody: body('y'.repeat(50), { cap: 10 }) }],
+    ['truncated body with no headers', { reqRawHeaders: [], reqBody: body('z'.repeat(10), { cap: 4 }) }],
+    ['binary bodies by size only', { reqBody: body(Buffer.from([0, 1, 2, 255]), { copy: false }), resBody: body(Buffer.alloc(300), { copy: false }) }],
+    ['strings that need escaping', {
+      method: 'M"\\', url: '/p?q="quoted"&b=back\\slash&c=\u00e9\u00ff&d=\u0001\u007f', host: 'h\u00f6st:80', httpVersion: '1.0',
+      reqRawHeaders: ['X-Latin', 'caf\u00e9 \u00ff', 'X-Ctl', 'a\tb', 'X-Wide', '\u20ac'], version: 've"r', instanceId: 'n\u00e4me\\',
+    }],
+    ['an odd status', { status: undefined }],
+  ];
+  for (const [name, change] of cases) {
+    test(`serializeCapture is exactly JSON.stringify(buildTransaction): ${name}`, () => {
+      const c = { ...base, ...change };
+      assert.equal(serializeCapture(c), JSON.stringify(buildTransaction(c)));
+    });
+  }
+
+  test('the reference shape: base64 header values as latin1 bytes, cq-body-truncated, size-only bodies', () => {
+    const t = buildTransaction({ ...base, reqRawHeaders: ['X-Latin', 'caf\u00e9'], reqBody: body('abcdef', { cap: 3 }), resBody: body(Buffer.alloc(9), { copy: false }) });
+    assert.deepEqual(t.request.headers, [`X-Latin:${Buffer.from('caf\u00e9', 'latin1').toString('base64')}`, `cq-body-truncated:${Buffer.from('true').toString('base64')}`]);
+    assert.deepEqual(t.request.body, { length: 6, data: Buffer.from('abc').toString('base64') });
+    assert.deepEqual(t.response.body, { length: 9 });
+    assert.equal(t.request['client-ip'], '10.0.0.7');
+    assert.equal(t['txn-meta-data']?.source_info?.instance_id, 'host-1');
   });
 });
 

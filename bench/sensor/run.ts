@@ -2,10 +2,12 @@
 // `tapline sensor` with capture on, and, in the same run and alternating with it, through the same
 // sensor build with --capture off (a plain proxy). Two workloads: GET, and POST with a ~1 KB JSON
 // body. Reports the req/s ratio on/off (goal at least 0.9) and the p99 latency capture adds.
-// The capturing sensor forwards to a real Tapline (`tapline serve` child, durable log).
+// The capturing sensor forwards to an edge: BENCH_EDGE=tapline (default) a real Tapline
+// (`tapline serve` child, durable log), or BENCH_EDGE=sink a minimal edge (sink-edge.ts: token,
+// parse and count) so the ratio isolates the sensor's own capture cost.
 //
 //   node bench/sensor/run.ts [--duration 10] [--rounds 2] [--warmup 2] [--connections 50] [--timeout 30]
-//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TIMEOUT,
+//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TIMEOUT, BENCH_EDGE=tapline|sink,
 //        BENCH_ONLY=get|post (one workload only), BENCH_RESULTS_DIR (default bench/results),
 //        BENCH_CPU_PROF=<dir> (run the capturing sensor under --cpu-prof; see ../ingest/profile-summary.ts)
 import { spawn } from 'node:child_process';
@@ -25,6 +27,11 @@ const CPU_PROF = process.env.BENCH_CPU_PROF || null;
 const ONLY = process.env.BENCH_ONLY || null;
 if (ONLY !== null && ONLY !== 'get' && ONLY !== 'post') {
   console.error(`bench: BENCH_ONLY must be "get" or "post" (got "${ONLY}")`);
+  process.exit(1);
+}
+const EDGE_MODE = process.env.BENCH_EDGE || 'tapline';
+if (EDGE_MODE !== 'tapline' && EDGE_MODE !== 'sink') {
+  console.error(`bench: BENCH_EDGE must be "tapline" or "sink" (got "${EDGE_MODE}")`);
   process.exit(1);
 }
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -47,7 +54,7 @@ const metricValue = (text: string, name: string, labels = '') => {
  * forwarder has flushed) and has nothing left to do (analysis caught up, log durable), so no run
  * is measured while the previous one is still being forwarded or ingested. Returns the wait in ms.
  */
-async function waitDrained(url: string, expected: number): Promise<number> {
+async function waitTaplineDrained(url: string, expected: number): Promise<number> {
   const start = Date.now();
   for (;;) {
     const text = await metrics(url);
@@ -59,6 +66,23 @@ async function waitDrained(url: string, expected: number): Promise<number> {
       throw new Error(`after ${DRAIN_TIMEOUT_MS / 1000} s Tapline has accepted ${accepted} of ${expected} captures (analysis lag ${lag})`);
     }
     await sleep(100);
+  }
+}
+
+// ---- the sink edge (sink-edge.ts)
+
+async function sinkStats(url: string): Promise<{ accepted: number; rejected: number; batches: number; bytes: number }> {
+  return (await fetch(`${url}/stats`)).json() as Promise<{ accepted: number; rejected: number; batches: number; bytes: number }>;
+}
+
+/** Waits until the sink has counted at least `expected` transactions. Returns the wait in ms. */
+async function waitSinkDrained(url: string, expected: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const { accepted } = await sinkStats(url);
+    if (accepted >= expected) return Date.now() - start;
+    if (Date.now() - start > DRAIN_TIMEOUT_MS) throw new Error(`after ${DRAIN_TIMEOUT_MS / 1000} s the sink edge has counted ${accepted} of ${expected} captures`);
+    await sleep(50);
   }
 }
 
@@ -74,19 +98,19 @@ interface WrkResult {
   socketErrors: number;
   /** CPU of the sensor under load during the run (100 = one core). */
   sensorCpuPercent: number | null;
-  /** CPU of the backend, and of Tapline (ingesting the captures), meanwhile. */
+  /** CPU of the backend, and of the edge (Tapline or the sink, receiving the captures), meanwhile. */
   backendCpuPercent: number | null;
-  taplineCpuPercent: number | null;
+  edgeCpuPercent: number | null;
 }
 
 
-async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Child; tapline: Child }, workload: Workload, seconds: number): Promise<WrkResult> {
+async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Child; edge: Child }, workload: Workload, seconds: number): Promise<WrkResult> {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', `${TIMEOUT}s`, '--latency', '-s', join(HERE, 'post.lua'), `${sensor.url}${workload.path}`, '--', workload.bodyFile ?? ''];
   const proc = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const pids = [sensor.proc.pid!, others.backend.proc.pid!, others.tapline.proc.pid!];
+  const pids = [sensor.proc.pid!, others.backend.proc.pid!, others.edge.proc.pid!];
   const before = pids.map(cpuSeconds);
   const started = process.hrtime.bigint();
   const killer = setTimeout(() => process.kill(proc.pid!, 'SIGKILL'), (seconds + TIMEOUT + 60) * 1000);
@@ -115,7 +139,7 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
     socketErrors: e.connect + e.read + e.write + e.timeout,
     sensorCpuPercent: pct(0),
     backendCpuPercent: pct(1),
-    taplineCpuPercent: pct(2),
+    edgeCpuPercent: pct(2),
   };
 }
 
@@ -156,18 +180,21 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const tapline = await startChild('tapline', ['bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error', '--max-lag', '0'],
-      { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
+    const edge = EDGE_MODE === 'tapline'
+      ? await startChild('tapline', ['bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error', '--max-lag', '0'],
+        { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN })
+      : await startChild('sink edge', [join(HERE, 'sink-edge.ts'), '0']);
     const backend = await startChild('backend', [join(HERE, 'backend.ts'), '0']);
-    for (let i = 0; (await fetch(`${tapline.url}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
-      if (i > 400) throw new Error('Tapline never became ready');
+    for (let i = 0; (await fetch(`${edge.url}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
+      if (i > 400) throw new Error('the edge never became ready');
       await sleep(25);
     }
-    const client = await admin(tapline.url, '/clients', { name: 'bench-sensor' });
+    const client = EDGE_MODE === 'tapline' ? await admin(edge.url, '/clients', { name: 'bench-sensor' }) : { clientId: 'bench-sensor', secret: 'bench-sink-secret' };
     const clientId: string = client.clientId;
+    const waitDrained = (expected: number) => (EDGE_MODE === 'tapline' ? waitTaplineDrained(edge.url, expected) : waitSinkDrained(edge.url, expected));
     const sensorArgs = (capture: 'on' | 'off') => [
       ...(capture === 'on' && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
-      'bin/tapline.js', 'sensor', '--listen', '127.0.0.1:0', '--upstream', backend.url, '--edge', tapline.url,
+      'bin/tapline.js', 'sensor', '--listen', '127.0.0.1:0', '--upstream', backend.url, '--edge', edge.url,
       '--client-id', clientId, '--capture', capture, '--spool', join(work, `spool-${capture}`),
     ];
     // The secret goes through the environment, as the sensor's help recommends.
@@ -186,24 +213,25 @@ async function main(): Promise<number> {
     console.log(`# Sensor bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
     console.log(`wrk -t1 -c${CONNECTIONS} --latency --timeout ${TIMEOUT}s, ${DURATION} s per run, ${ROUNDS} round(s) of capture off + on, ${WARMUP} s warm-up; ` +
       `response ${responseBytes} bytes, POST body ${Buffer.byteLength(body)} bytes`);
-    console.log(`backend ${backend.url}; sensors: capture off ${sensors.off.url}, capture on ${sensors.on.url} -> Tapline ${tapline.url} (durable log)\n`);
+    console.log(`backend ${backend.url}; sensors: capture off ${sensors.off.url}, capture on ${sensors.on.url} -> ` +
+      `${EDGE_MODE === 'tapline' ? `Tapline ${edge.url} (durable log)` : `sink edge ${edge.url} (parse and count only)`} [BENCH_EDGE=${EDGE_MODE}]\n`);
 
     /** Calls wrk completed through the capturing sensor (warm-ups included): each is a capture. */
     let throughOn = 0;
     let onRuns = 0;
     const drainMs: number[] = [];
     const run = async (capture: 'on' | 'off', workload: Workload, seconds: number, counted: boolean) => {
-      await waitDrained(tapline.url, throughOn); // no run while Tapline still ingests an earlier one
-      const r = await wrk(capture, sensors[capture], { backend, tapline }, workload, seconds);
+      await waitDrained(throughOn); // no run while the edge still ingests an earlier one
+      const r = await wrk(capture, sensors[capture], { backend, edge }, workload, seconds);
       if (capture === 'on') {
         throughOn += r.requests;
         onRuns++;
-        const ms = await waitDrained(tapline.url, throughOn);
+        const ms = await waitDrained(throughOn);
         if (counted) drainMs.push(ms);
       }
       console.log(`  ${workload.name.padEnd(4)} capture ${capture.padEnd(3)} ${r.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
         `  non-2xx ${r.non2xx}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}` +
-        `  CPU (100% = a core): sensor ${r.sensorCpuPercent ?? '?'}%, backend ${r.backendCpuPercent ?? '?'}%, Tapline ${r.taplineCpuPercent ?? '?'}%${counted ? '' : ' (warm-up)'}`);
+        `  CPU (100% = a core): sensor ${r.sensorCpuPercent ?? '?'}%, backend ${r.backendCpuPercent ?? '?'}%, ${EDGE_MODE === 'tapline' ? 'Tapline' : 'sink'} ${r.edgeCpuPercent ?? '?'}%${counted ? '' : ' (warm-up)'}`);
       return r;
     };
 
@@ -226,7 +254,7 @@ async function main(): Promise<number> {
         p50Ms: median(rs.map((r) => r.p50Ms)),
         p99Ms: median(rs.map((r) => r.p99Ms)),
         sensorCpuPercent: medianOrNull(rs.map((r) => r.sensorCpuPercent)),
-        taplineCpuPercent: medianOrNull(rs.map((r) => r.taplineCpuPercent)),
+        edgeCpuPercent: medianOrNull(rs.map((r) => r.edgeCpuPercent)),
         /** Sensor CPU milliseconds per 1,000 calls: the cost of a call independent of throughput. */
         sensorCpuMsPer1k: medianOrNull(rs.map((r) => (r.sensorCpuPercent === null ? null : (r.sensorCpuPercent * 10) / (r.reqPerSec / 1000)))),
       });
@@ -235,12 +263,18 @@ async function main(): Promise<number> {
       summaries.push({ workload: workload.name, path: workload.path, off, on, ratio: on.reqPerSec / off.reqPerSec, addedP50Ms: on.p50Ms - off.p50Ms, addedP99Ms: on.p99Ms - off.p99Ms });
     }
 
-    // ---- sanity: every call through the capturing sensor reached Tapline as one transaction
-    await sleep(1_500); // the ingestion report's counters reach the store once a second
-    const report = await admin(tapline.url, '/diagnostics/ingestion');
-    const mine = (report.items as Array<{ clientId: string; accepted: number; rejected: Record<string, number> }>).filter((i) => i.clientId === clientId);
-    const accepted = mine.reduce((a, i) => a + i.accepted, 0);
-    const rejected = mine.reduce((a, i) => a + Object.values(i.rejected).reduce((x, y) => x + y, 0), 0);
+    // ---- sanity: every call through the capturing sensor reached the edge as one transaction
+    let accepted: number;
+    let rejected: number;
+    if (EDGE_MODE === 'tapline') {
+      await sleep(1_500); // the ingestion report's counters reach the store once a second
+      const report = await admin(edge.url, '/diagnostics/ingestion');
+      const mine = (report.items as Array<{ clientId: string; accepted: number; rejected: Record<string, number> }>).filter((i) => i.clientId === clientId);
+      accepted = mine.reduce((a, i) => a + i.accepted, 0);
+      rejected = mine.reduce((a, i) => a + Object.values(i.rejected).reduce((x, y) => x + y, 0), 0);
+    } else {
+      ({ accepted, rejected } = await sinkStats(edge.url));
+    }
     // wrk stops with up to one call per connection in flight: the sensor completes (and captures)
     // those without wrk counting them.
     const slack = CONNECTIONS * onRuns;
@@ -261,9 +295,9 @@ async function main(): Promise<number> {
     const worst = summaries.reduce((a, s) => (s.ratio < a.ratio ? s : a));
     console.log(`capture on / off req/s ratio: ${worst.ratio.toFixed(3)} (lowest, ${worst.workload}; goal >= 0.9); ` +
       summaries.map((s) => `${s.workload} ${s.ratio.toFixed(3)}, capture adds ${s.addedP99Ms.toFixed(2)} ms at p99`).join('; '));
-    console.log(`Tapline CPU while the capturing sensor ran (median, competes for the same cores): ${summaries.map((s) => `${s.workload} ${cpu(s.on.taplineCpuPercent)}`).join(', ')}`);
+    console.log(`${EDGE_MODE === 'tapline' ? 'Tapline' : 'sink edge'} CPU while the capturing sensor ran (median, competes for the same cores): ${summaries.map((s) => `${s.workload} ${cpu(s.on.edgeCpuPercent)}`).join(', ')}`);
     console.log(`forwarder drain after each counted capture-on run: ${drainMs.map((m) => `${(m / 1000).toFixed(1)} s`).join(', ')}`);
-    console.log(`sanity: wrk completed ${fmt(throughOn)} calls through the capturing sensor (warm-ups included); Tapline accepted ${fmt(accepted)} from it, ` +
+    console.log(`sanity: wrk completed ${fmt(throughOn)} calls through the capturing sensor (warm-ups included); ${EDGE_MODE === 'tapline' ? 'Tapline' : 'the sink edge'} accepted ${fmt(accepted)} from it, ` +
       `${rejected} rejected (allowed: up to ${slack} more, in flight when wrk stopped) -> ${sane ? 'OK' : 'MISMATCH'}`);
     if (errors > 0) console.log(`WARNING: ${errors} non-2xx responses or socket errors during counted runs`);
 
@@ -273,6 +307,7 @@ async function main(): Promise<number> {
     writeFileSync(file, JSON.stringify({
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version },
+      edge: EDGE_MODE,
       config: { durationS: DURATION, rounds: ROUNDS, warmupS: WARMUP, connections: CONNECTIONS, timeoutS: TIMEOUT, responseBytes, postBodyBytes: Buffer.byteLength(body) },
       workloads: summaries,
       ratio: worst.ratio,

@@ -2,6 +2,13 @@
 // OpenTelemetry Collector's exporterhelper: a bounded sending queue, a persistent queue (the disk
 // spool), and retry with exponential backoff and full jitter. Tokens come from the client
 // credentials grant and are cached until shortly before their `exp`.
+//
+// Cost (bench/sensor): each transaction is serialized once, on enqueue, to a UTF-8 Buffer. The
+// queue, the spool and the batches hold those Buffers: their bytes live outside the JS heap, so
+// the garbage collector neither copies nor marks them while they wait for their batch, and a
+// batch body is one concatenation of them, never a re-serialization.
+import http from 'node:http';
+import https from 'node:https';
 import type { EdgeTransaction } from '../wire/edge-format.ts';
 import { Spool } from './spool.ts';
 
@@ -82,6 +89,23 @@ export function jwtExpiry(token: string): number | null {
   }
 }
 
+const BATCH_OPEN = Buffer.from('{"data":[');
+const BATCH_CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+/** `{"data":[item,item,...]}` from serialized items: one copy of their bytes, no re-serialization. */
+export function batchBody(items: Buffer[]): Buffer {
+  const parts: Buffer[] = [BATCH_OPEN];
+  let length = BATCH_OPEN.length + BATCH_CLOSE.length + Math.max(0, items.length - 1);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(items[i]!);
+    length += items[i]!.length;
+  }
+  parts.push(BATCH_CLOSE);
+  return Buffer.concat(parts, length);
+}
+
 /** Seconds or an HTTP date, as Retry-After carries them. */
 function parseRetryAfter(value: string | null): number | null {
   if (!value) return null;
@@ -94,7 +118,8 @@ function parseRetryAfter(value: string | null): number | null {
 export class Forwarder {
   private readonly o: Required<Omit<ForwarderOptions, 'spoolDir'>> & { spoolDir?: string };
   private readonly spool: Spool | null;
-  private queue: string[] = [];
+  /** Serialized transactions (UTF-8 JSON, one per item), oldest first. */
+  private queue: Buffer[] = [];
   private queueBytes = 0;
   private firstQueuedAt = 0;
   private counters = { sent: 0, retried: 0, spooled: 0, dropped: 0 };
@@ -110,9 +135,14 @@ export class Forwarder {
   private wakeUp: (() => void) | null = null;
   private flushWaiters: Array<() => void> = [];
   private loopDone: Promise<void> = Promise.resolve();
+  /** Where batches go, and a keep-alive connection pool for them (node:http: a batch body is one write). */
+  private readonly target: URL;
+  private agent: http.Agent;
 
   constructor(options: ForwarderOptions) {
     this.o = { ...DEFAULTS, ...options, edge: options.edge.replace(/\/+$/, '') };
+    this.target = new URL(`${this.o.edge}/api-transactions`);
+    this.agent = this.newAgent();
     this.spool = options.spoolDir ? new Spool(options.spoolDir, this.o.maxSpoolBytes, (n) => this.drop(n, 'spool full: dropped the oldest transactions')) : null;
   }
 
@@ -131,17 +161,36 @@ export class Forwarder {
    */
   enqueue(t: EdgeTransaction): void {
     try {
-      const line = JSON.stringify(t);
-      const first = this.queue.length === 0;
-      if (first) this.firstQueuedAt = Date.now();
-      this.queue.push(line);
-      this.queueBytes += Buffer.byteLength(line);
-      if (this.queueBytes > this.o.maxQueueBytes) this.spill();
-      // The first item wakes an idle loop so it sleeps only until the batch delay is up.
-      if (first || this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes) this.wake();
+      this.push(Buffer.from(JSON.stringify(t), 'utf8'));
     } catch (error) {
       this.drop(1, `enqueue: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Queues one transaction already serialized as Edge-format JSON (one object, UTF-8 when a
+   * Buffer), e.g. built by a capture that serializes without an intermediate object. Same
+   * guarantees as enqueue(). Text with a raw newline is dropped (counted): the spool is one
+   * transaction per line, and JSON.stringify never writes one.
+   */
+  enqueueSerialized(json: string | Buffer): void {
+    try {
+      const line = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
+      if (line.indexOf(0x0a) !== -1) return this.drop(1, 'enqueueSerialized: the JSON text holds a raw newline');
+      this.push(line);
+    } catch (error) {
+      this.drop(1, `enqueue: ${(error as Error).message}`);
+    }
+  }
+
+  private push(line: Buffer): void {
+    const first = this.queue.length === 0;
+    if (first) this.firstQueuedAt = Date.now();
+    this.queue.push(line);
+    this.queueBytes += line.length;
+    if (this.queueBytes > this.o.maxQueueBytes) this.spill();
+    // The first item wakes an idle loop so it sleeps only until the batch delay is up.
+    if (first || this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes) this.wake();
   }
 
   /** Resolves once everything in memory was sent, spooled or dropped. */
@@ -160,6 +209,8 @@ export class Forwarder {
     this.stopper.abort();
     this.wake();
     await this.loopDone;
+    this.agent.destroy(); // idle keep-alive connections would hold the process open
+    this.agent = this.newAgent();
     if (this.spool) this.spoolItems(this.takeAll());
     else if (this.queue.length > 0) this.drop(this.takeAll().length, 'stopped without a spool directory');
     this.resolveFlushWaiters();
@@ -246,13 +297,13 @@ export class Forwarder {
   }
 
   /** Unsent after the retries: to the spool, or back to the front of memory without one. */
-  private keepUnsent(batch: string[]): void {
+  private keepUnsent(batch: Buffer[]): void {
     if (this.spool) return this.spoolItems(batch);
     this.queue = [...batch, ...this.queue];
-    this.queueBytes += batch.reduce((sum, l) => sum + Buffer.byteLength(l), 0);
+    this.queueBytes += batch.reduce((sum, l) => sum + l.length, 0);
     this.firstQueuedAt = Date.now();
     while (this.queueBytes > this.o.maxQueueBytes && this.queue.length > 0) {
-      this.queueBytes -= Buffer.byteLength(this.queue.shift()!);
+      this.queueBytes -= this.queue.shift()!.length;
       this.drop(1, 'memory queue full and no spool directory');
     }
   }
@@ -266,7 +317,7 @@ export class Forwarder {
     }
   }
 
-  private spoolItems(items: string[]): void {
+  private spoolItems(items: Buffer[]): void {
     for (const chunk of this.chunks(items)) {
       try {
         this.spool!.write(chunk);
@@ -282,16 +333,16 @@ export class Forwarder {
     this.lastError = reason;
   }
 
-  private takeBatch(): string[] {
+  private takeBatch(): Buffer[] {
     const [batch] = this.chunks(this.queue, true);
     const taken = batch ?? [];
     this.queue = this.queue.slice(taken.length);
-    this.queueBytes -= taken.reduce((sum, l) => sum + Buffer.byteLength(l), 0);
+    this.queueBytes -= taken.reduce((sum, l) => sum + l.length, 0);
     this.firstQueuedAt = Date.now();
     return taken;
   }
 
-  private takeAll(): string[] {
+  private takeAll(): Buffer[] {
     const all = this.queue;
     this.queue = [];
     this.queueBytes = 0;
@@ -299,12 +350,12 @@ export class Forwarder {
   }
 
   /** Splits lines into batches within the item and byte limits (`firstOnly` stops after one). */
-  private chunks(lines: string[], firstOnly = false): string[][] {
-    const out: string[][] = [];
-    let current: string[] = [];
+  private chunks(lines: Buffer[], firstOnly = false): Buffer[][] {
+    const out: Buffer[][] = [];
+    let current: Buffer[] = [];
     let bytes = 0;
     for (const line of lines) {
-      const size = Buffer.byteLength(line) + 1;
+      const size = line.length + 1;
       if (current.length > 0 && (current.length >= this.o.maxBatchItems || bytes + size > this.o.maxBatchBytes)) {
         out.push(current);
         if (firstOnly) return out;
@@ -319,8 +370,8 @@ export class Forwarder {
   }
 
   /** Posts one batch with retries. Duplicates are harmless: the edge dedupes by transaction-id. */
-  private async deliver(batch: string[]): Promise<Outcome> {
-    const body = `{"data":[${batch.join(',')}]}`;
+  private async deliver(batch: Buffer[]): Promise<Outcome> {
+    const body = batchBody(batch);
     const attempts = this.failures > 0 ? 1 : this.o.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       const result = await this.postWithToken(body);
@@ -354,7 +405,7 @@ export class Forwarder {
   }
 
   /** One POST; a 401 means the token went stale (rotated keys, restart): refresh and retry once. */
-  private async postWithToken(body: string): Promise<PostResult> {
+  private async postWithToken(body: Buffer): Promise<PostResult> {
     let token: string;
     try {
       token = await this.getToken(false);
@@ -371,21 +422,62 @@ export class Forwarder {
     return this.post(body, token);
   }
 
-  private async post(body: string, token: string): Promise<PostResult> {
-    try {
-      const res = await fetch(`${this.o.edge}/api-transactions`, {
+  private newAgent(): http.Agent {
+    const options = { keepAlive: true, maxSockets: 4 };
+    return this.target.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+  }
+
+  /** One POST of a batch; a reused keep-alive connection the edge had just closed is retried at once. */
+  private async post(body: Buffer, token: string): Promise<PostResult> {
+    const first = await this.postOnce(body, token);
+    if (first.staleConnection) return this.postOnce(body, token);
+    return first;
+  }
+
+  private postOnce(body: Buffer, token: string): Promise<PostResult & { staleConnection?: boolean }> {
+    return new Promise((resolve) => {
+      const url = this.target;
+      let settled = false;
+      const signal = this.stopper.signal;
+      const settle = (result: PostResult & { staleConnection?: boolean }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      const fail = (message: string, stale = false) =>
+        settle({ ok: false, retryable: true, status: null, retryAfterMs: null, error: `edge unreachable: ${message}`, staleConnection: stale });
+      const req = (url.protocol === 'https:' ? https : http).request({
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || (url.protocol === 'https:' ? 443 : 80),
+        path: `${url.pathname}${url.search}`,
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.o.requestTimeoutMs)]),
+        agent: this.agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length },
       });
-      const text = await res.text();
-      if (res.ok) return { ok: true, retryable: false, status: res.status, retryAfterMs: null, error: '' };
-      const retryable = res.status === 429 || res.status >= 500;
-      return { ok: false, retryable, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), error: `edge answered ${res.status}: ${text.slice(0, 300)}` };
-    } catch (error) {
-      return { ok: false, retryable: true, status: null, retryAfterMs: null, error: `edge unreachable: ${(error as Error).message}` };
-    }
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.o.requestTimeoutMs} ms`)), this.o.requestTimeoutMs);
+      const onAbort = () => req.destroy(new Error('the forwarder stopped'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (error: NodeJS.ErrnoException) => fail(error.message, req.reusedSocket && error.code === 'ECONNRESET' && !signal.aborted));
+      req.on('close', () => fail('the connection closed without an answer')); // no-op once settled
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (error) => fail(error.message));
+        res.on('close', () => fail('the connection closed before the answer was complete')); // no-op once settled
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return settle({ ok: true, retryable: false, status, retryAfterMs: null, error: '' });
+          const text = Buffer.concat(chunks).toString('utf8');
+          const retryAfter = res.headers['retry-after'];
+          settle({ ok: false, retryable: status === 429 || status >= 500, status, retryAfterMs: parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null), error: `edge answered ${status}: ${text.slice(0, 300)}` });
+        });
+      });
+      req.end(body);
+    });
   }
 
   /** The cached token, refreshed ahead of its expiry; concurrent callers share one request. */

@@ -1,6 +1,7 @@
 // The forwarder's disk spool: a directory of append-only segment files, one JSON transaction per
-// line, read back oldest first. A segment is written whole (to a temporary name, then renamed) so
-// a crash never leaves half a segment behind; it is deleted once the edge acknowledged it.
+// line (UTF-8; serialized JSON holds no raw newline, so lines split on the byte 0x0A), read back
+// oldest first. A segment is written whole (to a temporary name, then renamed) so a crash never
+// leaves half a segment behind; it is deleted once the edge acknowledged it.
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -53,12 +54,12 @@ export class Spool {
   }
 
   /** Appends one segment holding `lines`; makes room by dropping the oldest segments. */
-  write(lines: string[]): void {
+  write(lines: Array<string | Buffer>): void {
     let kept = lines;
     let size = segmentBytes(kept);
     // A write larger than the whole spool keeps its newest lines only.
     while (kept.length > 0 && size > this.maxBytes) {
-      size -= Buffer.byteLength(kept[0]!) + 1;
+      size -= lineBytes(kept[0]!) + 1;
       kept = kept.slice(1);
     }
     if (kept.length < lines.length) this.onDrop(lines.length - kept.length);
@@ -66,7 +67,7 @@ export class Spool {
     while (this.segments.length > 0 && this.totalBytes + size > this.maxBytes) this.dropOldest();
     const name = `${String(++this.seq).padStart(12, '0')}-${kept.length}.ndjson`;
     const tmp = join(this.dir, `${name}.tmp`);
-    writeFileSync(tmp, `${kept.join('\n')}\n`);
+    writeFileSync(tmp, joinLines(kept));
     renameSync(tmp, join(this.dir, name));
     this.segments.push({ name, bytes: size, count: kept.length });
     this.recount();
@@ -77,9 +78,18 @@ export class Spool {
     return this.segments[0];
   }
 
-  read(segment: Segment): string[] {
+  /** The segment's lines (without their newlines), as UTF-8 bytes. */
+  read(segment: Segment): Buffer[] {
     try {
-      return readFileSync(join(this.dir, segment.name), 'utf8').split('\n').filter((l) => l !== '');
+      const data = readFileSync(join(this.dir, segment.name));
+      const lines: Buffer[] = [];
+      for (let start = 0; start < data.length; ) {
+        let end = data.indexOf(0x0a, start);
+        if (end < 0) end = data.length;
+        if (end > start) lines.push(data.subarray(start, end));
+        start = end + 1;
+      }
+      return lines;
     } catch {
       return []; // dropped meanwhile to make room
     }
@@ -110,6 +120,16 @@ export class Spool {
   }
 }
 
-function segmentBytes(lines: string[]): number {
-  return lines.reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0);
+const lineBytes = (line: string | Buffer) => (typeof line === 'string' ? Buffer.byteLength(line) : line.length);
+
+function segmentBytes(lines: Array<string | Buffer>): number {
+  return lines.reduce((sum, l) => sum + lineBytes(l) + 1, 0);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function joinLines(lines: Array<string | Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  for (const line of lines) parts.push(typeof line === 'string' ? Buffer.from(line, 'utf8') : line, NEWLINE);
+  return Buffer.concat(parts);
 }
