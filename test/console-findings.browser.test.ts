@@ -10,26 +10,12 @@
 // Needs /usr/bin/chromium, playwright-core and a built console (npx vite build); skips without.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { browserSkip, CONTEXT, eventually, launchChromium, SHOTS, shot } from './browser.ts';
 import { ADMIN_PASSWORD, createClient, getToken, postJson, sampleTransaction, startTestServer, type TestServer } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SHOTS = `${ROOT}test-results`;
-const INDEX = `${ROOT}dist/web/index.html`;
-const CONTEXT = { viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', reducedMotion: 'reduce' } as const;
-
-const playwright = await import('playwright-core').catch(() => null);
-const skip = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is missing (apt-get install chromium)`
-  : !playwright
-    ? 'playwright-core is not installed (npm ci installs it)'
-    : !existsSync(INDEX)
-      ? 'the web console is not built: dist/web/index.html is missing (npx vite build)'
-      : false;
+const skip = browserSkip;
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const STACK = 'java.lang.NullPointerException: order is null\n\tat com.shop.OrderService.place(OrderService.java:42)\n\tat com.shop.OrderController.create(OrderController.java:17)';
@@ -41,30 +27,7 @@ function failingOrder() {
   return t;
 }
 
-/** Waits until `check` holds. */
-async function eventually(what: string, check: () => Promise<boolean>, timeout = 10_000): Promise<void> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) assert.fail(`timed out after ${timeout} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-/** Saves a screenshot of the settled page after checking that nothing is wider than the window. */
-async function shot(page: Page, name: string, fullPage = false): Promise<void> {
-  await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(null)))));
-  const overflow = await page.evaluate(() => {
-    const wide: string[] = [];
-    if (document.documentElement.scrollWidth > window.innerWidth) wide.push(`the page is ${document.documentElement.scrollWidth} px wide`);
-    for (const wrap of Array.from(document.querySelectorAll('.table-wrap'))) {
-      if (wrap.scrollWidth > wrap.clientWidth + 1) wide.push(`table "${wrap.querySelector('caption')?.textContent ?? '?'}" is ${wrap.scrollWidth} px in ${wrap.clientWidth} px`);
-    }
-    return wide;
-  });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage });
-  assert.deepEqual(overflow, [], `${name}: content wider than the window`);
-}
 
 interface ListedFinding { id: string; type: string; owaspCategory: string | null; severity: string; endpointId: string | null; status: string }
 
@@ -78,12 +41,8 @@ else describe('findings console in Chromium', () => {
   let verbose: ListedFinding;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer();
-    browser = await playwright!.chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext(CONTEXT);
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
