@@ -38,6 +38,7 @@ import type {
   TransactionQuery,
   UserRecord,
 } from './store.ts';
+import { toActor, toEndpoint, toFinding, toSpecInfo } from './rows.ts';
 import { foldFinding, groupFindings, type FindingQuery, type FindingRecord, type FindingStatus } from './findings.ts';
 
 /** Each entry moves the schema one version forward; never edit a released one, add a new one. */
@@ -304,33 +305,6 @@ function toApplication(r: Row): ApplicationRecord {
     hosts: JSON.parse(r.hosts) as string[],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
-  };
-}
-
-function toEndpoint(r: Row): EndpointRecord {
-  return {
-    id: r.id,
-    host: r.host,
-    method: r.method,
-    pathTemplate: r.path_template,
-    provenance: r.provenance as EndpointRecord['provenance'],
-    calls: num(r.calls),
-    firstSeen: num(r.first_seen),
-    lastSeen: num(r.last_seen),
-    sensitiveTypes: JSON.parse(r.sensitive_types) as string[],
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
-  };
-}
-
-function toSpecInfo(r: Row): Omit<SpecRecord, 'document'> {
-  return {
-    id: r.id,
-    applicationId: r.application_id,
-    title: r.title,
-    version: r.version,
-    openapiVersion: r.openapi_version,
-    operations: num(r.operations),
-    uploadedAt: num(r.uploaded_at),
   };
 }
 
@@ -1064,28 +1038,6 @@ async function migrate(sql: Sql, schema: string | undefined): Promise<void> {
   });
 }
 
-function toFinding(r: Record<string, unknown>): FindingRecord {
-  return {
-    id: r.id as string,
-    type: r.type as string,
-    owaspCategory: (r.owasp_category as string | null) ?? null,
-    severity: r.severity as FindingRecord['severity'],
-    endpointId: (r.endpoint_id as string | null) ?? null,
-    actor: (r.actor as string | null) ?? null,
-    subject: (r.subject as string | null) ?? null,
-    summary: r.summary as string,
-    firstSeen: num(r.first_seen),
-    lastSeen: num(r.last_seen),
-    count: num(r.count),
-    status: r.status as FindingStatus,
-    statusReason: (r.status_reason as string | null) ?? null,
-    statusBy: (r.status_by as string | null) ?? null,
-    statusAt: r.status_at === null || r.status_at === undefined ? null : num(r.status_at),
-    createdAt: num(r.created_at),
-    detail: JSON.parse(r.detail as string) as FindingRecord['detail'],
-  };
-}
-
 async function writeFinding(tx: Tx, f: FindingRecord): Promise<void> {
   await tx`
     INSERT INTO findings (id, type, owasp_category, severity, endpoint_id, actor, subject, summary, first_seen, last_seen, count, status, status_reason, status_by, status_at, created_at, detail)
@@ -1095,20 +1047,4 @@ async function writeFinding(tx: Tx, f: FindingRecord): Promise<void> {
     ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, summary = EXCLUDED.summary, first_seen = EXCLUDED.first_seen,
       last_seen = EXCLUDED.last_seen, count = EXCLUDED.count, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
       status_by = EXCLUDED.status_by, status_at = EXCLUDED.status_at, detail = EXCLUDED.detail`;
-}
-
-function toActor(r: Record<string, unknown>): ActorRecord {
-  return {
-    id: r.id as string,
-    actor: r.actor as string,
-    host: r.host as string,
-    kind: r.kind as string,
-    label: r.label as string,
-    firstSeen: num(r.first_seen),
-    lastSeen: num(r.last_seen),
-    calls: num(r.calls),
-    errors: num(r.errors),
-    botScore: num(r.bot_score),
-    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
-  };
 }
