@@ -111,3 +111,15 @@ export function hasWrk(): boolean {
   const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
   return !r.error && /wrk/i.test(`${r.stdout}${r.stderr}`);
 }
+
+/** mulberry32: a small, fast, seeded PRNG so every corpus is the same on every run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

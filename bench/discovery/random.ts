@@ -1,18 +1,11 @@
 // Deterministic randomness for the discovery bench: a seeded PRNG and a Zipf sampler.
 
+import { mulberry32 } from '../lib.ts';
+
 export type Rng = () => number;
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG. */
+export const rng: (seed: number) => Rng = mulberry32;
 
 /** FNV-1a hash of a string (seeds per spec / per parameter). */
 export function hash(s: string): number {

@@ -3,6 +3,7 @@
 // realistic benign API values (deterministic for a seed).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 as rng } from '../lib.ts';
 import type { InjectionKind } from '../../src/analysis/threats/injection.ts';
 
 export const FIXTURES = new URL('../../../shared/fixtures/attacks/', import.meta.url).pathname;
@@ -63,18 +64,6 @@ export const COMMAND: string[] = [
 ];
 
 // ---- benign generator
-
-/** Mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ['Liam', 'Olivia', 'Noah', 'Emma', 'Aoife', 'Seán', 'José', 'Zoë', 'Mary-Kate', 'D\'Arcy', 'Jean-Luc', 'Siobhán', 'Chloé', 'Björn', 'Renée', 'Ana María', 'Kai', 'Priya', 'Mohammed', 'Yuki'];
 const LAST = ["O'Brien", "O'Neil-Smith", "D'Angelo", "McDonald", "Van der Berg", "de la Cruz", "Smith", "Nguyen", "O'Connor", "Dell'Acqua", "N'Diaye", "Al-Sayed", "García", "Müller", "L'Estrange", "St. John", "Fitzgerald-O'Hara", "Ó Súilleabháin", "Kowalski", "Lee"];

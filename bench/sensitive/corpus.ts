@@ -4,6 +4,7 @@
 // hash or uuid that merely looks like something: nothing may be reported above the threshold).
 import { createHash } from 'node:crypto';
 import { keccak256 } from '../../src/analysis/sensitive/checksums.ts';
+import { mulberry32 } from '../lib.ts';
 
 export type LabelKind = 'positive' | 'negative' | 'decoy';
 export interface Label {
@@ -21,15 +22,9 @@ export interface Sample {
 
 // ---- deterministic randomness (mulberry32)
 export class Rng {
-  s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
