@@ -70,6 +70,34 @@ export async function stopChild(child: Child): Promise<void> {
   }
 }
 
+/** Stops every child still running, newest first (a sensor before the Tapline it forwards to). */
+export async function stopAll(): Promise<void> {
+  for (const c of children.splice(0).reverse()) {
+    const t = Date.now();
+    await stopChild(c);
+    const ms = Date.now() - t;
+    if (ms > 2_000 || process.env.BENCH_DEBUG) console.log(`note: ${c.name} took ${ms} ms to stop after SIGTERM (exit ${c.proc.exitCode ?? c.proc.signalCode})`);
+  }
+}
+
+/**
+ * Runs a bench's main and sets the exit code from it (1 if it throws). Children are stopped
+ * however it ends, Ctrl-C included, so no bench leaves a Tapline or a sensor running.
+ */
+export async function runBench(main: () => Promise<number>): Promise<void> {
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    process.exitCode = await main();
+  } catch (err) {
+    console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exitCode = 1;
+  } finally {
+    await stopAll();
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (null elsewhere). */
 export function cpuSeconds(pid: number): number | null {
   try {
@@ -91,6 +119,29 @@ export async function admin(url: string, path: string, body?: unknown): Promise<
   const text = await res.text();
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
+}
+
+/** An OAuth access token for a capture client (the client-credentials grant, as gateways use). */
+export async function accessToken(url: string, clientId: string, secret: string): Promise<string> {
+  const res = await fetch(`${url}/auth/realms/tapline/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`token endpoint: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** Tapline's Prometheus text from /metrics. */
+export async function metricsText(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** One sample's value from Prometheus text, e.g. ('tapline_x_total', '{outcome="accepted"}'); 0 when absent. */
+export function metricValue(text: string, name: string, labels = ''): number {
+  const m = new RegExp(`^${name}${labels.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
 }
 
 /** A wrk latency ("812.00us", "1.27ms", "2.01s", "1.2m") in milliseconds. */

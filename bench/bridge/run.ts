@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, admin, children, hasWrk, median, setting, sleep, startChild, stopChild, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
@@ -67,14 +67,6 @@ async function run(target: string, authorization: string, file: string, tapline:
   }
 }
 
-async function token(url: string, clientId: string, secret: string): Promise<string> {
-  const res = await fetch(`${url}/auth/realms/tapline/protocol/openid-connect/token`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
 async function main(): Promise<number> {
   if (!hasWrk()) {
     console.error('bench: wrk is not installed (apt-get install wrk)');
@@ -86,7 +78,7 @@ async function main(): Promise<number> {
     const capture = await admin(tapline.url, '/clients', { name: 'capture' });
     const bridgeClient = await admin(tapline.url, '/clients', { name: 'bridge' });
     const bridge = await startChild('bridge', [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'bin/tapline.js', 'bridge', '--listen', '127.0.0.1:0', '--edge', tapline.url, '--client-id', 'bridge', '--data', join(work, 'bridge')], { ...process.env, TAPLINE_BRIDGE_CLIENT_SECRET: bridgeClient.secret });
-    const authorization = `Bearer ${await token(tapline.url, 'capture', capture.secret)}`;
+    const authorization = `Bearer ${await accessToken(tapline.url, 'capture', capture.secret)}`;
     const file = join(work, 'batch.json');
     writeFileSync(file, JSON.stringify({ data: Array.from({ length: BATCH }, (_, i) => transaction(`@ID@-${i}`, i)) }));
     console.log(`# Bridge bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, batches of ${BATCH}, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up`);
@@ -111,9 +103,9 @@ async function main(): Promise<number> {
     writeFileSync(join(dir, `bridge-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(summary, null, 2));
     return 0;
   } finally {
-    for (const c of children.splice(0)) await stopChild(c);
+    await stopAll();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-process.exitCode = await main();
+await runBench(main);

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, admin, children, cpuSeconds, hasWrk, median, setting, sleep, startChild, stopChild, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -50,31 +50,15 @@ function machineJiffies(): { busy: number; total: number } | null {
 }
 
 
-// ---- Tapline admin and token service
-
-async function accessToken(url: string, clientId: string, secret: string): Promise<string> {
-  const res = await fetch(`${url}/auth/realms/tapline/protocol/openid-connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error(`token endpoint: HTTP ${res.status} ${JSON.stringify(body)}`);
-  return body.access_token;
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
+// ---- waiting for Tapline to be idle
 
 /** Waits until Tapline has nothing left to do from earlier runs (analysis caught up). */
 async function waitIdle(url: string): Promise<number> {
   const start = Date.now();
   for (;;) {
-    const lag = await metric(url, 'tapline_analysis_lag');
-    const pending = await metric(url, 'tapline_log_pending_bytes');
+    const text = await metricsText(url);
+    const lag = metricValue(text, 'tapline_analysis_lag');
+    const pending = metricValue(text, 'tapline_log_pending_bytes');
     if ((ANALYSIS_OFF || lag === 0) && pending === 0) return Date.now() - start;
     if (Date.now() - start > IDLE_TIMEOUT_MS) throw new Error(`Tapline still ${lag} transactions behind after ${IDLE_TIMEOUT_MS / 1000} s`);
     await sleep(100);
@@ -251,17 +235,6 @@ async function main(): Promise<number> {
     return 1;
   }
   const work = mkdtempSync(join(tmpdir(), 'tapline-bench-'));
-  const stopAll = async () => {
-    for (const c of children.splice(0)) {
-      const t = Date.now();
-      await stopChild(c);
-      const ms = Date.now() - t;
-      if (ms > 2_000 || process.env.BENCH_DEBUG) console.log(`note: ${c.name} took ${ms} ms to stop after SIGTERM (exit ${c.proc.exitCode ?? c.proc.signalCode})`);
-    }
-  };
-  const onSignal = () => void stopAll().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     const taplineArgs = [
       ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
@@ -429,7 +402,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main().catch((err: unknown) => {
-  console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-  return 1;
-});
+await runBench(main);

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, admin, children, hasWrk, median, setting, sleep, startChild, stopChild, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
@@ -57,11 +57,8 @@ function transaction(shape: (typeof SHAPES)[number], id: string) {
 }
 
 async function metrics(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const get = (name: string, labels = '') => {
-    const m = new RegExp(`^${name}${labels.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
-    return m ? Number(m[1]) : 0;
-  };
+  const text = await metricsText(url);
+  const get = (name: string, labels = '') => metricValue(text, name, labels);
   return {
     accepted: get('tapline_ingest_transactions_total', '{outcome="accepted"}'),
     lag: get('tapline_analysis_lag'),
@@ -135,12 +132,7 @@ async function main(): Promise<number> {
     const auth = new Map<Child, string>();
     for (const s of [on, off]) {
       const client = await admin(s.url, '/clients', { name: 'bench' });
-      const res = await fetch(`${s.url}/auth/realms/tapline/protocol/openid-connect/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret }),
-      });
-      auth.set(s, `Bearer ${((await res.json()) as { access_token: string }).access_token}`);
+      auth.set(s, `Bearer ${await accessToken(s.url, client.clientId, client.secret)}`);
     }
     const file = join(work, 'batch.json');
     writeFileSync(file, JSON.stringify({ data: Array.from({ length: BATCH }, (_, i) => transaction(SHAPES[i % SHAPES.length]!, `@ID@-${i}`)) }));
@@ -177,9 +169,9 @@ async function main(): Promise<number> {
     writeFileSync(join(dir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(summary, null, 2));
     return summary.non2xx > 0 ? 2 : 0;
   } finally {
-    for (const c of children.splice(0)) await stopChild(c);
+    await stopAll();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-process.exitCode = await main();
+await runBench(main);

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, admin, children, cpuSeconds, hasWrk, median, setting, sleep, startChild, stopChild, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -41,14 +41,6 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 // ---- Tapline
 
-async function metrics(url: string): Promise<string> {
-  return (await fetch(`${url}/metrics`)).text();
-}
-const metricValue = (text: string, name: string, labels = '') => {
-  const m = new RegExp(`^${name}${labels.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-};
-
 /**
  * Waits until Tapline has accepted at least `expected` transactions (the capturing sensor's
  * forwarder has flushed) and has nothing left to do (analysis caught up, log durable), so no run
@@ -57,7 +49,7 @@ const metricValue = (text: string, name: string, labels = '') => {
 async function waitTaplineDrained(url: string, expected: number): Promise<number> {
   const start = Date.now();
   for (;;) {
-    const text = await metrics(url);
+    const text = await metricsText(url);
     const accepted = metricValue(text, 'tapline_ingest_transactions_total', '{outcome="accepted"}');
     const lag = metricValue(text, 'tapline_analysis_lag');
     const pending = metricValue(text, 'tapline_log_pending_bytes');
@@ -173,12 +165,6 @@ async function main(): Promise<number> {
     return 1;
   }
   const work = mkdtempSync(join(tmpdir(), 'tapline-bench-sensor-'));
-  const stopAll = async () => {
-    for (const c of children.splice(0).reverse()) await stopChild(c);
-  };
-  const onSignal = () => void stopAll().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     const edge = EDGE_MODE === 'tapline'
       ? await startChild('tapline', ['bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error', '--max-lag', '0'],
@@ -323,7 +309,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main().catch((err: unknown) => {
-  console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-  return 1;
-});
+await runBench(main);

@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, admin, children, setting, sleep, startChild, stopChild, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
 
 const SEED = Math.round(setting('seed', 'BENCH_SEED', 1));
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -129,8 +129,7 @@ async function main(): Promise<number> {
   try {
     const tapline: Child = await startChild('tapline', ['bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error'], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
     const client = await admin(tapline.url, '/clients', { name: 'bench' });
-    const tokenRes = await fetch(`${tapline.url}/auth/realms/tapline/protocol/openid-connect/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bench', client_secret: client.secret }) });
-    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const token = await accessToken(tapline.url, 'bench', client.secret);
     const good = benign();
     const bad = attacks();
     const all = [...good.calls, ...bad.flatMap((a) => a.calls)].sort((x, y) => x.at - y.at);
@@ -182,9 +181,9 @@ async function main(): Promise<number> {
     writeFileSync(join(dir, `threats-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(summary, null, 2));
     return summary.caught === summary.attacks && summary.falsePositiveRate <= 1 ? 0 : 2;
   } finally {
-    for (const c of children.splice(0)) await stopChild(c);
+    await stopAll();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-process.exitCode = await main();
+await runBench(main);
