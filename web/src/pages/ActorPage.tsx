@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import { api, type ActorDetail, type ActorHost } from '../api.ts';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Card } from '../components/Page.tsx';
+import { Stat } from '../components/Stat.tsx';
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
 import { Link } from '../router.tsx';
@@ -13,16 +14,6 @@ import { ACTOR_HELP, actorText, CategoryLabel, EndpointRef, FindingStatusBadge, 
 
 /** A gap between calls: milliseconds below a second, else a duration. */
 const gap = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : formatDuration(ms / 1000));
-
-function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
-  return (
-    <div className="stat">
-      <dt className="stat-label">{label}</dt>
-      <dd className="stat-value">{value}</dd>
-      {hint && <dd className="stat-hint">{hint}</dd>}
-    </div>
-  );
-}
 
 /** "automation:python-requests" → "Automation library (python-requests)". */
 function agentText(cls: string): string {

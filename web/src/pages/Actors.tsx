@@ -4,6 +4,7 @@
 // Also the vocabulary the actor page uses: the score bar and the reasons in words.
 import { useEffect, useId, useState } from 'react';
 import { api, type ActorItem, type ActorSort } from '../api.ts';
+import { ClearFilters } from '../components/ClearFilters.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
@@ -171,11 +172,7 @@ export function Actors() {
               {SORTS.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
             </select>
           </div>
-          {filtered && (
-            <div className="filter filter-action">
-              <button type="button" className="button button-subtle" onClick={() => setFilters({ ...EMPTY, sort: filters.sort })}>Clear filters</button>
-            </div>
-          )}
+          <ClearFilters shown={filtered} onClear={() => setFilters({ ...EMPTY, sort: filters.sort })} />
         </form>
 
         {list.loading ? (

@@ -11,6 +11,7 @@ import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Field } from '../components/Field.tsx';
 import { IconAction } from '../components/IconAction.tsx';
 import { Card } from '../components/Page.tsx';
+import { Stat } from '../components/Stat.tsx';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { useAction, useNow, useResource, useSession } from '../hooks.ts';
 import { Link } from '../router.tsx';
@@ -21,16 +22,6 @@ import { TransactionDrawer } from './TransactionDrawer.tsx';
 
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : `${Math.round(v)} ms`);
 const bytes = (v: number) => formatBytes(Math.round(v));
-
-function Stat({ label, value, hint }: { label: string; value: ReactNode; hint?: ReactNode }) {
-  return (
-    <div className="stat">
-      <dt className="stat-label">{label}</dt>
-      <dd className="stat-value">{value}</dd>
-      {hint && <dd className="stat-hint">{hint}</dd>}
-    </div>
-  );
-}
 
 function DistributionStat({ label, d, format, empty, p99, body }: { label: string; d: Distribution | null; format: (v: number) => string; empty: string; p99?: boolean; body?: boolean }) {
   if (!d) return <Stat label={label} value="—" hint={empty} />;

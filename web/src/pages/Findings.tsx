@@ -5,6 +5,7 @@
 // the finding page and the endpoint page share: category names, severities, types in words.
 import { useEffect, useId, useMemo, useState } from 'react';
 import { api, type EndpointDetail, type Finding, type FindingFilter, type FindingStatus, type Severity } from '../api.ts';
+import { ClearFilters } from '../components/ClearFilters.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Card, PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
@@ -368,11 +369,7 @@ export function Findings() {
               {endpointOptions.map((o) => <option key={o.id} value={o.id}>{o.label}</option>)}
             </select>
           </div>
-          {filtered && (
-            <div className="filter filter-action">
-              <button type="button" className="button button-subtle" onClick={clear}>Clear filters</button>
-            </div>
-          )}
+          <ClearFilters shown={filtered} onClear={clear} />
         </form>
 
         {list.loading ? (

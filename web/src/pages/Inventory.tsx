@@ -3,6 +3,7 @@
 // the address (?state=shadow&host=...) so a filtered view can be shared and survives "back".
 import { useEffect, useId, useMemo, useState } from 'react';
 import { api, type Application, type EndpointFilter, type EndpointItem, type EndpointSort, type InventoryState, type Provenance } from '../api.ts';
+import { ClearFilters } from '../components/ClearFilters.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Badge, PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
@@ -284,11 +285,7 @@ export function Inventory() {
               {SORTS.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
             </select>
           </div>
-          {filtered && (
-            <div className="filter filter-action">
-              <button type="button" className="button button-subtle" onClick={clear}>Clear filters</button>
-            </div>
-          )}
+          <ClearFilters shown={filtered} onClear={clear} />
         </form>
 
         {list.loading ? (

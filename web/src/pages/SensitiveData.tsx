@@ -5,6 +5,7 @@
 // Filters live in the address (?type=CREDIT_CARD&host=...&location=RESPONSE_BODY).
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { api, type ApiError, type CustomType, type CustomTypeDefinition, type DryRun, type SensitiveField, type SensitiveLocation, type Severity, type Transaction } from '../api.ts';
+import { ClearFilters } from '../components/ClearFilters.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Field } from '../components/Field.tsx';
@@ -198,11 +199,7 @@ function Flows() {
               {LOCATIONS.map((l) => <option key={l.value} value={l.value}>{l.label}</option>)}
             </select>
           </div>
-          {filtered && (
-            <div className="filter filter-action">
-              <button type="button" className="button button-subtle" onClick={() => setFilters(EMPTY)}>Clear filters</button>
-            </div>
-          )}
+          <ClearFilters shown={filtered} onClear={() => setFilters(EMPTY)} />
         </form>
         {data.error && <div className="card-notice"><ErrorMessage error={`Updates paused: ${data.error.message}`} /></div>}
         {rows.length === 0 ? (

@@ -3,20 +3,11 @@ import { api, type IngestionRate, type IngestionRow } from '../api.ts';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
 import { Card, PageHeader } from '../components/Page.tsx';
 import { Sparkline } from '../components/Sparkline.tsx';
+import { Stat } from '../components/Stat.tsx';
 import { Table } from '../components/Table.tsx';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, formatRelative } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
 import { UnknownTraffic } from './UnknownTraffic.tsx';
-
-function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
-  return (
-    <div className="stat">
-      <dt className="stat-label">{label}</dt>
-      <dd className="stat-value">{value}</dd>
-      {hint && <dd className="stat-hint">{hint}</dd>}
-    </div>
-  );
-}
 
 function SystemNumbers() {
   const system = useResource(() => api.system(), [], 5000);
