@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SHOTS = `${ROOT}test-results`;
 const INDEX = `${ROOT}dist/web/index.html`;
 /** Reduced motion: dialogs appear without their fade, so screenshots show them settled. */
@@ -30,6 +31,44 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
   });
+}
+
+/** A context with the standard page settings and a 10 s default timeout for every action. */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext(CONTEXT);
+  context.setDefaultTimeout(10_000);
+  return context;
+}
+
+/**
+ * Collects the page's script errors into `errors`. Failed resource loads are left out: they are
+ * the 401s and 404s the tests provoke on purpose.
+ */
+export function watchErrors(page: Page, errors: string[]): Page {
+  page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`${page.url()}: ${m.text()}`);
+  });
+  return page;
+}
+
+/**
+ * Declares test steps that build on each other: after one fails, a picture of `page()` is saved
+ * at `failurePicture` and the rest are skipped.
+ */
+export function stepsFor(page: () => Page | null | undefined, failurePicture: string, fullPage = true) {
+  let failed: string | null = null;
+  return (name: string, fn: () => Promise<void>) =>
+    test(name, async (t) => {
+      if (failed) return t.skip(`an earlier step failed: ${failed}`);
+      try {
+        await fn();
+      } catch (err) {
+        failed = name;
+        await page()?.screenshot({ path: failurePicture, fullPage }).catch(() => undefined);
+        throw err;
+      }
+    });
 }
 
 /** Waits until `check` holds (`state` says what was seen, for the failure message). */

@@ -14,7 +14,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, CONTEXT, eventually as waitUntil, launchChromium, SHOTS, shot } from './browser.ts';
+import { browserSkip, eventually as waitUntil, launchChromium, newContext, SHOTS, shot, stepsFor, watchErrors } from './browser.ts';
 import { ADMIN_PASSWORD, createClient, getToken, postJson, sampleTransaction, startTestServer, tempDir, type TestServer } from './helpers.ts';
 
 const skip = browserSkip;
@@ -85,13 +85,8 @@ else describe('inventory console in Chromium', () => {
     writeFileSync(join(files, 'broken.yaml'), INVALID_SPEC);
     server = await startTestServer();
     browser = await launchChromium();
-    const context = await browser.newContext(CONTEXT);
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on('pageerror', (err) => scriptErrors.push(`${page.url()}: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(`${page.url()}: ${m.text()}`);
-    });
+    const context = await newContext(browser);
+    page = watchErrors(await context.newPage(), scriptErrors);
   });
 
   after(async () => {
@@ -101,18 +96,7 @@ else describe('inventory console in Chromium', () => {
   });
 
   // The steps build on each other: after a failure, keep a picture of the page and skip the rest.
-  let failed: string | null = null;
-  const step = (name: string, fn: () => Promise<void>) =>
-    test(name, async (t) => {
-      if (failed) return t.skip(`an earlier step failed: ${failed}`);
-      try {
-        await fn();
-      } catch (err) {
-        failed = name;
-        await page?.screenshot({ path: `${SHOTS}/inventory-FAILED.png`, fullPage: true }).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = stepsFor(() => page, `${SHOTS}/inventory-FAILED.png`);
 
   const endpoints = () => page.getByRole('table', { name: 'Endpoints' });
   const row = (text: string) => endpoints().getByRole('row').filter({ hasText: text });
@@ -305,8 +289,7 @@ else describe('inventory console in Chromium', () => {
   step('a viewer sees the spec versions but cannot upload or delete them', async () => {
     const created = await server.admin('/users', { body: { username: 'vera', password: 'viewer-password-1', role: 'viewer' } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const context = await browser.newContext(CONTEXT);
-    context.setDefaultTimeout(10_000);
+    const context = await newContext(browser);
     try {
       const viewer = await context.newPage();
       viewer.on('pageerror', (err) => scriptErrors.push(`viewer: ${err.message}`));
@@ -461,8 +444,7 @@ else describe('inventory console in Chromium', () => {
   });
 
   step('corrections: a viewer sees them but cannot add or delete any', async () => {
-    const context = await browser.newContext(CONTEXT);
-    context.setDefaultTimeout(10_000);
+    const context = await newContext(browser);
     try {
       const viewer = await context.newPage();
       viewer.on('pageerror', (err) => scriptErrors.push(`viewer: ${err.message}`));

@@ -12,7 +12,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, CONTEXT, eventually as waitUntil, launchChromium, SHOTS, shot } from './browser.ts';
+import { browserSkip, eventually as waitUntil, launchChromium, newContext, SHOTS, shot, stepsFor, watchErrors } from './browser.ts';
 import { ADMIN_PASSWORD, createClient, getToken, postJson, sampleTransaction, startTestServer, type TestServer } from './helpers.ts';
 
 const skip = browserSkip;
@@ -43,13 +43,8 @@ else describe('sensitive data and actors console in Chromium', () => {
   before(async () => {
     server = await startTestServer();
     browser = await launchChromium();
-    const context = await browser.newContext(CONTEXT);
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on('pageerror', (err) => scriptErrors.push(`${page.url()}: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(`${page.url()}: ${m.text()}`);
-    });
+    const context = await newContext(browser);
+    page = watchErrors(await context.newPage(), scriptErrors);
   });
 
   after(async () => {
@@ -58,18 +53,7 @@ else describe('sensitive data and actors console in Chromium', () => {
   });
 
   // The steps build on each other: after a failure, keep a picture of the page and skip the rest.
-  let failed: string | null = null;
-  const step = (name: string, fn: () => Promise<void>) =>
-    test(name, async (t) => {
-      if (failed) return t.skip(`an earlier step failed: ${failed}`);
-      try {
-        await fn();
-      } catch (err) {
-        failed = name;
-        await page?.screenshot({ path: `${SHOTS}/sensitive-actors-FAILED.png`, fullPage: true }).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = stepsFor(() => page, `${SHOTS}/sensitive-actors-FAILED.png`);
 
   step('no traffic yet: the empty page says values are masked and what is detected', async () => {
     await page.goto(`${server.url}/sensitive-data`);
@@ -240,8 +224,7 @@ else describe('sensitive data and actors console in Chromium', () => {
   step('a viewer sees the types and the lists but no editor and no delete', async () => {
     const created = await server.admin('/users', { body: { username: 'vic', password: 'viewer-password-1', role: 'viewer' } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const context = await browser.newContext(CONTEXT);
-    context.setDefaultTimeout(10_000);
+    const context = await newContext(browser);
     try {
       const viewer = await context.newPage();
       viewer.on('pageerror', (err) => scriptErrors.push(`viewer: ${err.message}`));

@@ -7,56 +7,18 @@
 // built console (npm ci builds it; otherwise npm run build:web). Without them the tests skip.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { browserSkip, eventually, launchChromium, newContext, ROOT, shot as settledShot, stepsFor, watchErrors } from './browser.ts';
 import { ADMIN_PASSWORD, getToken, postJson, sampleTransaction, startTestServer, tokenUrl, type TestServer } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHOTS = `${ROOT}test-results/console`;
-const INDEX = `${ROOT}dist/web/index.html`;
-// Reduced motion: dialogs appear without their fade, so screenshots show them settled.
-const CONTEXT = { viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', reducedMotion: 'reduce' } as const;
-
-const playwright = await import('playwright-core').catch(() => null);
-const skip = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is missing (apt-get install chromium)`
-  : !playwright
-    ? 'playwright-core is not installed (npm ci installs it)'
-    : !existsSync(INDEX)
-      ? 'the web console is not built: dist/web/index.html is missing (run npm run build:web)'
-      : false;
-
-/** Waits until `check` holds (a condition the page reaches asynchronously, e.g. focus). */
-async function eventually(what: string, check: () => Promise<boolean>, timeout = 3000): Promise<void> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) assert.fail(`timed out after ${timeout} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const skip = browserSkip;
 
 const isFocused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
 
-/**
- * Saves a screenshot of the settled page (web fonts loaded, next frame drawn), after checking
- * that nothing is wider than the 1280 px window: no page-wide scrolling, no table that scrolls.
- */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(null)))));
-  const overflow = await page.evaluate(() => {
-    const wide: string[] = [];
-    if (document.documentElement.scrollWidth > window.innerWidth) wide.push(`the page is ${document.documentElement.scrollWidth} px wide`);
-    for (const wrap of Array.from(document.querySelectorAll('.table-wrap'))) {
-      if (wrap.scrollWidth > wrap.clientWidth + 1) wide.push(`table "${wrap.querySelector('caption')?.textContent ?? '?'}" is ${wrap.scrollWidth} px in ${wrap.clientWidth} px`);
-    }
-    return wide;
-  });
-  await page.screenshot({ path: `${SHOTS}/${name}.png` });
-  assert.deepEqual(overflow, [], `${name}: content wider than the window`);
-}
+/** Screenshots of this suite go to test-results/console/. */
+const shot = (page: Page, name: string) => settledShot(page, `console/${name}`);
 
 async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
   await page.goto(url);
@@ -89,23 +51,13 @@ else describe('web console in Chromium', () => {
   const client = { name: 'apim-prod-west', secret: '' };
   // Script errors in any page (failed requests the test provokes, such as a 401, are not errors).
   const scriptErrors: string[] = [];
-  const watch = (p: Page) => {
-    p.on('pageerror', (err) => scriptErrors.push(`${p.url()}: ${err.message}`));
-    p.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(`${p.url()}: ${m.text()}`);
-    });
-    return p;
-  };
+  const watch = (p: Page) => watchErrors(p, scriptErrors);
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer();
-    browser = await playwright!.chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
-    admin = await browser.newContext(CONTEXT);
-    admin.setDefaultTimeout(10_000);
+    browser = await launchChromium();
+    admin = await newContext(browser);
     await admin.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     page = watch(await admin.newPage());
     current = page;
@@ -117,18 +69,7 @@ else describe('web console in Chromium', () => {
   });
 
   // The steps build on each other: after a failure, keep a picture of the page and skip the rest.
-  let failed: string | null = null;
-  const step = (name: string, fn: () => Promise<void>) =>
-    test(name, async (t) => {
-      if (failed) return t.skip(`an earlier step failed: ${failed}`);
-      try {
-        await fn();
-      } catch (err) {
-        failed = name;
-        await current?.screenshot({ path: `${SHOTS}/FAILED.png` }).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = stepsFor(() => current, `${SHOTS}/FAILED.png`, false);
 
   step('sign-in: a wrong password is refused in place; the admin signs in to the dashboard', async () => {
     await page.goto(server.url);
@@ -401,8 +342,7 @@ else describe('web console in Chromium', () => {
   step('a viewer sees clients but cannot create or change them; the API refuses with 403', async () => {
     const created = await server.admin('/users', { body: { username: 'vera', password: 'viewer-password-1', role: 'viewer' } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const context = await browser.newContext(CONTEXT);
-    context.setDefaultTimeout(10_000);
+    const context = await newContext(browser);
     try {
       const viewer = watch(await context.newPage());
       current = viewer;
@@ -440,8 +380,7 @@ else describe('web console in Chromium', () => {
   });
 
   step('change password dialog, sign-out, and sign-in with the new password', async () => {
-    const context = await browser.newContext(CONTEXT);
-    context.setDefaultTimeout(10_000);
+    const context = await newContext(browser);
     try {
       const p = watch(await context.newPage());
       current = p;
