@@ -27,7 +27,6 @@ import type {
   EndpointRecord,
   IngestionDelta,
   IngestionRow,
-  Role,
   SessionRecord,
   SigningKeyRecord,
   SpecRecord,
@@ -38,7 +37,7 @@ import type {
   TransactionQuery,
   UserRecord,
 } from './store.ts';
-import { toActor, toEndpoint, toFinding, toSpecInfo } from './rows.ts';
+import { numOrNull, toActor, toApplication, toClient, toEndpoint, toFinding, toSpecInfo, toTransaction, toUser } from './rows.ts';
 import { foldFinding, groupFindings, type FindingQuery, type FindingRecord, type FindingStatus } from './findings.ts';
 
 /** Each entry moves the schema one version forward; never edit a released one, add a new one. */
@@ -231,8 +230,6 @@ export interface PostgresStoreOptions {
   prepare?: boolean;
 }
 
-// Rows come back with `any` column values from the driver; the converters below give them types.
-type Row = Record<string, any>;
 type Sql = postgres.Sql<any>;
 type Tx = postgres.TransactionSql<any>;
 
@@ -265,65 +262,6 @@ function limitOf(n: number): number | null {
 
 function num(x: unknown): number {
   return Number(x);
-}
-
-function numOrNull(x: unknown): number | null {
-  return x === null || x === undefined ? null : Number(x);
-}
-
-function toClient(r: Row): ClientRecord {
-  return {
-    clientId: r.client_id,
-    uid: r.uid,
-    secretHash: r.secret_hash,
-    trafficIngestion: r.traffic_ingestion === true,
-    tokenLifespan: num(r.token_lifespan),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-    lastTokenAt: numOrNull(r.last_token_at),
-    lastTransactionAt: numOrNull(r.last_transaction_at),
-    tokensIssued: num(r.tokens_issued),
-    transactionsAccepted: num(r.transactions_accepted),
-  };
-}
-
-function toUser(r: Row): UserRecord {
-  return {
-    username: r.username,
-    passwordHash: r.password_hash,
-    role: r.role as Role,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-    lastLoginAt: numOrNull(r.last_login_at),
-  };
-}
-
-function toApplication(r: Row): ApplicationRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    hosts: JSON.parse(r.hosts) as string[],
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function toTransaction(r: Row): StoredTransaction & { rowId: number } {
-  return {
-    rowId: num(r.row_id),
-    clientId: r.client_id,
-    transactionId: r.transaction_id,
-    receivedAt: num(r.received_at),
-    timestamp: num(r.timestamp),
-    method: r.method,
-    uri: r.uri,
-    host: r.host ?? null,
-    status: numOrNull(r.status),
-    clientIp: r.client_ip,
-    clientIpRule: r.client_ip_rule,
-    sourceType: r.source_type ?? null,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
-  };
 }
 
 /** Rows per INSERT of transactions (each column travels as one array parameter). */

@@ -1,9 +1,70 @@
 // Row mappers both store adapters share: the same columns mean the same fields in SQLite and
 // PostgreSQL (times and counters read as numbers, JSON columns parsed).
-import type { ActorRecord, EndpointRecord, SpecRecord } from './store.ts';
+import type { ActorRecord, ApplicationRecord, ClientRecord, EndpointRecord, Role, SpecRecord, StoredTransaction, UserRecord } from './store.ts';
 import type { FindingRecord, FindingStatus } from './findings.ts';
 
 type Row = Record<string, unknown>;
+
+/** A nullable number column (PostgreSQL hands BIGINT over as a string, SQLite as a number). */
+export function numOrNull(x: unknown): number | null {
+  return x === null || x === undefined ? null : Number(x);
+}
+
+export function toClient(r: Row): ClientRecord {
+  return {
+    clientId: r.client_id as string,
+    uid: r.uid as string,
+    secretHash: r.secret_hash as string,
+    // a BOOLEAN in PostgreSQL, 0 or 1 in SQLite
+    trafficIngestion: r.traffic_ingestion === true || r.traffic_ingestion === 1,
+    tokenLifespan: Number(r.token_lifespan),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    lastTokenAt: numOrNull(r.last_token_at),
+    lastTransactionAt: numOrNull(r.last_transaction_at),
+    tokensIssued: Number(r.tokens_issued),
+    transactionsAccepted: Number(r.transactions_accepted),
+  };
+}
+
+export function toUser(r: Row): UserRecord {
+  return {
+    username: r.username as string,
+    passwordHash: r.password_hash as string,
+    role: r.role as Role,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    lastLoginAt: numOrNull(r.last_login_at),
+  };
+}
+
+export function toApplication(r: Row): ApplicationRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    hosts: JSON.parse(r.hosts as string) as string[],
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function toTransaction(r: Row): StoredTransaction & { rowId: number } {
+  return {
+    rowId: Number(r.row_id),
+    clientId: r.client_id as string,
+    transactionId: r.transaction_id as string,
+    receivedAt: Number(r.received_at),
+    timestamp: Number(r.timestamp),
+    method: r.method as string,
+    uri: r.uri as string,
+    host: (r.host as string | null) ?? null,
+    status: numOrNull(r.status),
+    clientIp: r.client_ip as string,
+    clientIpRule: r.client_ip_rule as string,
+    sourceType: (r.source_type as string | null) ?? null,
+    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+  };
+}
 
 export function toEndpoint(r: Row): EndpointRecord {
   return {
@@ -48,7 +109,7 @@ export function toFinding(r: Row): FindingRecord {
     status: r.status as FindingStatus,
     statusReason: (r.status_reason as string | null) ?? null,
     statusBy: (r.status_by as string | null) ?? null,
-    statusAt: r.status_at === null || r.status_at === undefined ? null : Number(r.status_at),
+    statusAt: numOrNull(r.status_at),
     createdAt: Number(r.created_at),
     detail: JSON.parse(r.detail as string) as FindingRecord['detail'],
   };

@@ -7,7 +7,6 @@ import type {
   ApplicationRecord,
   EndpointQuery,
   EndpointRecord,
-  Role,
   SessionRecord,
   TimeRange,
   TrafficBucket,
@@ -24,7 +23,7 @@ import type {
   StoredTransaction,
   TransactionQuery,
 } from './store.ts';
-import { toActor, toEndpoint, toFinding, toSpecInfo } from './rows.ts';
+import { toActor, toApplication, toClient, toEndpoint, toFinding, toSpecInfo, toTransaction, toUser } from './rows.ts';
 import { foldFinding, groupFindings, type FindingQuery, type FindingRecord, type FindingStatus } from './findings.ts';
 
 /** Each entry moves the schema one version forward; never edit a released one, add a new one. */
@@ -202,63 +201,8 @@ const MIGRATIONS: string[] = [
 
 type Row = Record<string, SQLInputValue>;
 
-function toClient(r: Row): ClientRecord {
-  return {
-    clientId: r.client_id as string,
-    uid: r.uid as string,
-    secretHash: r.secret_hash as string,
-    trafficIngestion: r.traffic_ingestion === 1,
-    tokenLifespan: r.token_lifespan as number,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-    lastTokenAt: (r.last_token_at as number | null) ?? null,
-    lastTransactionAt: (r.last_transaction_at as number | null) ?? null,
-    tokensIssued: r.tokens_issued as number,
-    transactionsAccepted: r.transactions_accepted as number,
-  };
-}
-
-function toUser(r: Row): UserRecord {
-  return {
-    username: r.username as string,
-    passwordHash: r.password_hash as string,
-    role: r.role as Role,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-    lastLoginAt: (r.last_login_at as number | null) ?? null,
-  };
-}
-
 /** SQL for a URI without its query and fragment. */
 const PATH_OF_URI = "CASE WHEN instr(uri, '?') > 0 THEN substr(uri, 1, instr(uri, '?') - 1) ELSE uri END";
-
-function toApplication(r: Row): ApplicationRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    hosts: JSON.parse(r.hosts as string) as string[],
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-  };
-}
-
-function toTransaction(r: Row): StoredTransaction & { rowId: number } {
-  return {
-    rowId: r.row_id as number,
-    clientId: r.client_id as string,
-    transactionId: r.transaction_id as string,
-    receivedAt: r.received_at as number,
-    timestamp: r.timestamp as number,
-    method: r.method as string,
-    uri: r.uri as string,
-    host: (r.host as string | null) ?? null,
-    status: (r.status as number | null) ?? null,
-    clientIp: r.client_ip as string,
-    clientIpRule: r.client_ip_rule as string,
-    sourceType: (r.source_type as string | null) ?? null,
-    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
-  };
-}
 
 export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
