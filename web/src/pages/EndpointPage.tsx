@@ -4,7 +4,7 @@
 // corrections to discovery of its host (merge, split, rename a parameter, ignore a path), which
 // admins add and delete here and which apply to traffic analysed from then on.
 import { useState, type ReactNode } from 'react';
-import { api, type ApiError, type Application, type AuthScheme, type DiscoveryRule, type DiscoveryRuleKind, type DiscoveryRuleSpec, type Distribution, type EndpointDetail, type Transaction } from '../api.ts';
+import { api, type ApiError, type Application, type AuthScheme, type DiscoveryRule, type DiscoveryRuleKind, type DiscoveryRuleSpec, type Distribution, type EndpointDetail } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { Dialog, SaveCancel } from '../components/Dialog.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
@@ -18,7 +18,7 @@ import { Link } from '../router.tsx';
 import { EndpointFindings } from './Findings.tsx';
 import { MethodBadge, ProvenanceBadge, StateBadge } from './Inventory.tsx';
 import { SpecsDrawer } from './Specs.tsx';
-import { TransactionDrawer } from './TransactionDrawer.tsx';
+import { TransactionDrawer, useOpenTransaction } from './TransactionDrawer.tsx';
 
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : `${Math.round(v)} ms`);
 const bytes = (v: number) => formatBytes(Math.round(v));
@@ -99,34 +99,21 @@ function SchemaBlock({ title, schema, open }: { title: string; schema: unknown; 
 }
 
 function Samples({ ids }: { ids: string[] }) {
-  const [opening, setOpening] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [open, setOpen] = useState<Transaction | null>(null);
-  const show = async (id: string) => {
-    setError(null);
-    setOpening(id);
-    try {
-      setOpen(await api.transaction(id));
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setOpening(null);
-    }
-  };
+  const txn = useOpenTransaction();
   if (ids.length === 0) return <p className="muted">No sample transactions kept for this endpoint.</p>;
   return (
     <>
       <ul className="sample-list">
         {[...ids].reverse().map((id) => (
           <li key={id}>
-            <button type="button" className="button button-small button-subtle mono" aria-label={`Open transaction ${id}`} disabled={opening !== null} onClick={() => void show(id)}>
-              {opening === id ? 'Opening…' : id}
+            <button type="button" className="button button-small button-subtle mono" aria-label={`Open transaction ${id}`} disabled={txn.opening !== null} onClick={() => void txn.open(id)}>
+              {txn.opening === id ? 'Opening…' : id}
             </button>
           </li>
         ))}
       </ul>
-      <ErrorMessage error={error} />
-      {open && <TransactionDrawer summary={open} onClose={() => setOpen(null)} />}
+      <ErrorMessage error={txn.error} />
+      {txn.shown && <TransactionDrawer summary={txn.shown} onClose={() => txn.setShown(null)} />}
     </>
   );
 }

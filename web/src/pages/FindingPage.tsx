@@ -13,7 +13,7 @@ import { useAction, useNow, useResource, useSession } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { ACTOR_HELP, actorText, CategoryLabel, EndpointRef, FindingStatusBadge, OWASP, SeverityBadge, STATUSES, TYPES, typeLabel, useEndpoints } from './Findings.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
-import { TransactionDrawer } from './TransactionDrawer.tsx';
+import { TransactionDrawer, useOpenTransaction } from './TransactionDrawer.tsx';
 
 // ------------------------------------------------------------------ evidence
 
@@ -251,9 +251,7 @@ function FindingView({ f, onChanged }: { f: FindingDetail; onChanged: (f: Findin
   const now = useNow();
   const [action, setAction] = useState<(typeof ACTIONS)[number] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [drawer, setDrawer] = useState<Transaction | null>(null);
-  const [opening, setOpening] = useState<string | null>(null);
-  const [openError, setOpenError] = useState<string | null>(null);
+  const txn = useOpenTransaction();
   const endpoints = useEndpoints([f.endpointId]);
   const endpoint = f.endpointId ? endpoints.get(f.endpointId) : null;
   const category = f.owaspCategory ? OWASP[f.owaspCategory] : undefined;
@@ -264,18 +262,6 @@ function FindingView({ f, onChanged }: { f: FindingDetail; onChanged: (f: Findin
   const recent = f.evidence.flatMap((ev) => (Array.isArray(ev.recentTransactions) ? ev.recentTransactions.map(String) : []));
   const transactionIds = [...new Set([...recent, ...f.transactionIds].reverse())].reverse().slice(-30);
   const available = ACTIONS.filter((a) => a.from.includes(f.status));
-
-  const openId = async (id: string) => {
-    setOpenError(null);
-    setOpening(id);
-    try {
-      setDrawer(await api.transaction(id));
-    } catch (err) {
-      setOpenError(`Transaction ${id}: ${(err as Error).message}`);
-    } finally {
-      setOpening(null);
-    }
-  };
 
   return (
     <>
@@ -376,14 +362,14 @@ function FindingView({ f, onChanged }: { f: FindingDetail; onChanged: (f: Findin
             <p className="muted">No evidence was kept.</p>
           ) : (
             <ol className="evidence-list">
-              {evidence.map((ev, i) => <EvidenceItem key={i} ev={ev} index={i} total={evidence.length} onOpen={(id) => void openId(id)} />)}
+              {evidence.map((ev, i) => <EvidenceItem key={i} ev={ev} index={i} total={evidence.length} onOpen={(id) => void txn.open(id)} />)}
             </ol>
           )}
         </Card>
 
         <Card title="Transactions" subtitle="The calls behind this finding, newest first: the ones it was seen in and, for behaviour rules, the calls that made up the count. Open one to see its request and response." className="card-flush">
-          <Transactions ids={transactionIds} opening={opening} onOpen={(t) => setDrawer(t)} />
-          {openError && <div className="card-notice"><ErrorMessage error={openError} /></div>}
+          <Transactions ids={transactionIds} opening={txn.opening} onOpen={txn.setShown} />
+          {txn.error && <div className="card-notice"><ErrorMessage error={txn.error} /></div>}
         </Card>
       </div>
 
@@ -399,7 +385,7 @@ function FindingView({ f, onChanged }: { f: FindingDetail; onChanged: (f: Findin
           }}
         />
       )}
-      {drawer && <TransactionDrawer summary={drawer} onClose={() => setDrawer(null)} />}
+      {txn.shown && <TransactionDrawer summary={txn.shown} onClose={() => txn.setShown(null)} />}
     </>
   );
 }

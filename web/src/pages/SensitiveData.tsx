@@ -4,7 +4,7 @@
 // analysis masks them before anything is stored, and the dry run answers masked values only.
 // Filters live in the address (?type=CREDIT_CARD&host=...&location=RESPONSE_BODY).
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import { api, type ApiError, type CustomType, type CustomTypeDefinition, type DryRun, type SensitiveField, type SensitiveLocation, type Severity, type Transaction } from '../api.ts';
+import { api, type ApiError, type CustomType, type CustomTypeDefinition, type DryRun, type SensitiveField, type SensitiveLocation, type Severity } from '../api.ts';
 import { ClearFilters } from '../components/ClearFilters.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState, ErrorMessage, Spinner } from '../components/Feedback.tsx';
@@ -17,7 +17,7 @@ import { useNow, useResource, useSession } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { SeverityBadge } from './Findings.tsx';
 import { MethodBadge } from './Inventory.tsx';
-import { TransactionDrawer } from './TransactionDrawer.tsx';
+import { TransactionDrawer, useOpenTransaction } from './TransactionDrawer.tsx';
 
 // ------------------------------------------------------------------ vocabulary
 
@@ -310,9 +310,7 @@ function Editor({ onSaved }: { onSaved: (t: CustomType) => void }) {
   const [busy, setBusy] = useState<'dry' | 'save' | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [result, setResult] = useState<DryRun | null>(null);
-  const [drawer, setDrawer] = useState<Transaction | null>(null);
-  const [opening, setOpening] = useState<string | null>(null);
-  const [openError, setOpenError] = useState<string | null>(null);
+  const txn = useOpenTransaction();
   const set = (patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...patch }));
     setError(null);
@@ -341,17 +339,6 @@ function Editor({ onSaved }: { onSaved: (t: CustomType) => void }) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run('save');
-  };
-  const openId = async (id: string) => {
-    setOpenError(null);
-    setOpening(id);
-    try {
-      setDrawer(await api.transaction(id));
-    } catch (err) {
-      setOpenError(`Transaction ${id}: ${(err as Error).message}`);
-    } finally {
-      setOpening(null);
-    }
   };
   const ready = draft.name.trim() !== '' && (draft.pattern !== '' || draft.fieldNames.trim() !== '');
 
@@ -393,9 +380,9 @@ function Editor({ onSaved }: { onSaved: (t: CustomType) => void }) {
           {!ready && <span className="muted">Give a name, and a pattern or field names (or both).</span>}
         </div>
       </form>
-      {result && <DryRunResult result={result} onOpen={(id) => void openId(id)} opening={opening} />}
-      {openError && <ErrorMessage error={openError} />}
-      {drawer && <TransactionDrawer summary={drawer} onClose={() => setDrawer(null)} />}
+      {result && <DryRunResult result={result} onOpen={(id) => void txn.open(id)} opening={txn.opening} />}
+      {txn.error && <ErrorMessage error={txn.error} />}
+      {txn.shown && <TransactionDrawer summary={txn.shown} onClose={() => txn.setShown(null)} />}
     </Card>
   );
 }

@@ -1,4 +1,5 @@
 // The side drawer with one stored transaction: summary, client-IP rule, headers, bodies, source.
+import { useState } from 'react';
 import { api, type Message, type StoredBody, type Transaction, type TransactionSummary } from '../api.ts';
 import { Drawer } from '../components/Drawer.tsx';
 import { ErrorMessage, Spinner } from '../components/Feedback.tsx';
@@ -7,6 +8,28 @@ import { Badge } from '../components/Page.tsx';
 import { formatBytes, formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+
+/**
+ * Opening a stored transaction by id in the drawer: `opening` is the id being fetched, `error`
+ * says why one could not be opened, `shown` is the one the drawer shows.
+ */
+export function useOpenTransaction() {
+  const [shown, setShown] = useState<Transaction | null>(null);
+  const [opening, setOpening] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const open = async (id: string) => {
+    setError(null);
+    setOpening(id);
+    try {
+      setShown(await api.transaction(id));
+    } catch (err) {
+      setError(`Transaction ${id}: ${(err as Error).message}`);
+    } finally {
+      setOpening(null);
+    }
+  };
+  return { shown, setShown, opening, error, open };
+}
 
 export function explainClientIpRule(rule: string): string {
   if (rule === 'client-ip') return 'Taken from the request’s client-ip field, which the capture reported.';
