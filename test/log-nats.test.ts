@@ -129,7 +129,10 @@ describe('NATS JetStream log', { skip }, () => {
 
   test('two edges appending the same transactions at once store each one once', async () => {
     const p = place();
-    const [a, b] = await Promise.all([open({ ...p, partitions: 4 }), open(p)]);
+    // The edge that sets the partition count creates the stream; had the other won that race it
+    // would have made one with the default count, which the first must then refuse.
+    const a = await open({ ...p, partitions: 4 });
+    const b = await open(p);
     assert.equal(b.partitions, 4, 'an edge without a partition count takes the stream\'s');
     const batch = Array.from({ length: 50 }, (_, i) => entry(i, `host-${i % 7}`));
     await Promise.all([a.append(batch), b.append(batch), a.append(batch.slice(10, 20))]);
