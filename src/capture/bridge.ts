@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { SqliteLog } from '../log/sqlite-log.ts';
 import { EdgeIngest } from '../edge/ingest.ts';
 import { DedupeWindow } from '../edge/dedupe.ts';
+import { Intake } from '../edge/intake.ts';
 import { IngestionStats } from '../edge/stats.ts';
 import { issuerOfTokenUrl, RemoteTokenVerifier } from '../auth/remote-tokens.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
@@ -85,15 +86,13 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   });
   stats.start(500);
   const edge = new EdgeIngest({
-    log,
+    intake: new Intake(log, dedupe, () => log.lag(CONSUMER)),
     tokens: verifier,
     stats,
-    dedupe,
     maxBodyBytes: o.maxBodyBytes ?? 10_000_000,
     ingressAllow: o.ingressAllow && o.ingressAllow.length > 0 ? parseCidrList(o.ingressAllow, '--ingress-allow') : null,
     maxPendingBytes: 64 * 1024 * 1024,
     maxLag: o.maxBacklog ?? 1_000_000,
-    analysisLag: () => log.lag(CONSUMER),
     maxInflight: 2048,
     maxInflightBytes: 256 * 1024 * 1024,
     onError: (err) => console.error(`bridge: ingestion failed: ${err.message}`),

@@ -39,6 +39,7 @@ export const SERVE_OPTIONS = [
   { flag: 'partitions', env: 'TAPLINE_PARTITIONS', kind: 'list', default: [], help: 'partitions this analyzer consumes, e.g. 0,1,2,3 (default: all); give each analyzer a disjoint set' },
   { flag: 'store', env: 'TAPLINE_STORE', kind: 'string', default: 'sqlite', help: 'store: "sqlite" (in the data directory) or postgres://user@host:5432/db' },
   { flag: 'reuse-port', env: 'TAPLINE_REUSE_PORT', kind: 'string', default: 'off', help: '"on" lets several edge processes listen on the same port (SO_REUSEPORT, Linux): the kernel spreads connections over them' },
+  { flag: 'edge-threads', env: 'TAPLINE_EDGE_THREADS', kind: 'int', default: 0, help: 'threads taking ingestion connections on the port, the main thread included (SO_REUSEPORT, Linux); 0: one per CPU core but one, up to 4; 1: the main thread only' },
   { flag: 'findings-webhook', env: 'TAPLINE_FINDINGS_WEBHOOK', kind: 'string', default: null, help: 'URL that receives each new finding as signed JSON (set TAPLINE_FINDINGS_WEBHOOK_SECRET; run it on one console)' },
   { flag: 'log-level', env: 'TAPLINE_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug' },
 ] as const satisfies readonly OptionSpec[];
@@ -120,6 +121,7 @@ export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     else out[key] = spec.default;
   }
   if (out.analysis !== 'on' && out.analysis !== 'off') throw new UsageError(`--analysis must be "on" or "off" (got "${out.analysis}")`);
+  if ((out.edgeThreads as number) < 0 || (out.edgeThreads as number) > 64) throw new UsageError(`--edge-threads must be between 0 (one per core) and 64 (got ${out.edgeThreads})`);
   if (out.reusePort !== 'on' && out.reusePort !== 'off') throw new UsageError(`--reuse-port must be "on" or "off" (got "${out.reusePort}")`);
   if (!['all', 'edge', 'analyzer', 'console'].includes(out.role as string)) throw new UsageError(`--role must be all, edge, analyzer or console (got "${out.role}")`);
   if (out.log !== 'sqlite' && !/^nats:\/\//.test(out.log as string)) throw new UsageError(`--log must be "sqlite" or a nats:// URL (got "${out.log}")`);

@@ -17,8 +17,11 @@ import { TokenService } from '../auth/tokens.ts';
 import { tokenRoutes } from '../auth/token-routes.ts';
 import { generateSecret, hashToken } from '../auth/secrets.ts';
 import { EdgeIngest } from '../edge/ingest.ts';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { DedupeWindow } from '../edge/dedupe.ts';
+import { Intake } from '../edge/intake.ts';
+import { defaultEdgeThreads, EdgeThreads } from '../edge/edge-threads.ts';
 import { IngestionStats, writeStats, type StatsBatch } from '../edge/stats.ts';
 import { apiRoutes } from '../console/api.ts';
 import { installAccess } from '../console/access.ts';
@@ -77,6 +80,15 @@ async function installationSecret(store: Store, key: string): Promise<string> {
   return value;
 }
 
+/** Fails with EADDRINUSE when another socket listens on host:port. */
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const dataDir = resolve(o.data);
   mkdirSync(dataDir, { recursive: true });
@@ -107,6 +119,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   // The ingestion paths go straight to the edge's node:http handler; everything else to Fastify.
   let edge: EdgeIngest | null = null;
+  let dispatch: RequestListener | null = null;
   const app = Fastify({
     logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     // No per-request log lines: errors are still logged.
@@ -114,11 +127,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     serverFactory: (fastifyHandler) => {
-      const server = createServer((req, res) => {
+      dispatch = (req, res) => {
         const route = runsEdge ? edge?.route(req.url) : undefined;
         if (route) void edge!.handle(req, res, route);
         else fastifyHandler(req, res);
-      });
+      };
+      const server = createServer(dispatch);
       server.keepAliveTimeout = 72_000; // above common load balancers' 60 s idle timeout
       return server;
     },
@@ -152,16 +166,19 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     },
   }, (err) => app.log.error({ err }, 'analysis worker failed'));
 
-  edge = new EdgeIngest({
-    log, tokens, stats, dedupe,
+  // In a cluster the analyzers are other processes: their lag is read from the stream.
+  const intake = new Intake(log, dedupe, o.analysis === 'on' ? () => runner.lag() : null);
+  // Ingestion runs on every core: the main thread and edge worker threads share the port.
+  const edgeThreads = runsEdge ? (o.edgeThreads === 0 ? defaultEdgeThreads() : o.edgeThreads) : 1;
+  const limits = {
     maxBodyBytes: o.maxBodyBytes,
-    ingressAllow,
     maxPendingBytes: o.maxPendingBytes,
     maxLag: o.maxLag,
-    // In a cluster the analyzers are other processes: their lag is read from the stream.
-    analysisLag: o.analysis === 'on' ? () => runner.lag() : null,
-    maxInflight: o.maxInflight,
-    maxInflightBytes: o.maxInflightBytes,
+    maxInflight: Math.ceil(o.maxInflight / edgeThreads),
+    maxInflightBytes: Math.ceil(o.maxInflightBytes / edgeThreads),
+  };
+  edge = new EdgeIngest({
+    intake, tokens, stats, ingressAllow, ...limits,
     onError: (err) => app.log.error({ err }, 'ingestion failed'),
   });
 
@@ -217,8 +234,21 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }, { prefix: '/api/v1' });
   if (runsConsole) await app.register(webConsole, { dir: fileURLToPath(new URL('../../dist/web', import.meta.url)) });
 
-  await app.listen({ host: o.host, port: o.port, ...(o.reusePort === 'on' ? { reusePort: true } : {}) });
+  const reusePort = o.reusePort === 'on' || edgeThreads > 1;
+  // SO_REUSEPORT would also let this server share a port with another program's socket: unless
+  // asked for (--reuse-port on), make sure nothing else listens there first.
+  if (reusePort && o.reusePort !== 'on' && o.port !== 0) await assertPortFree(o.host, o.port);
+  await app.listen({ host: o.host, port: o.port, ...(reusePort ? { reusePort: true } : {}) });
   const port = (app.server.address() as { port: number }).port;
+  const threads = edgeThreads > 1
+    ? await EdgeThreads.start({
+      count: edgeThreads - 1,
+      listen: { host: o.host, port, ingressAllow: o.ingressAllow, ...limits },
+      intake, tokens, stats,
+      handler: dispatch!,
+      onError: (err) => app.log.error({ err }, 'edge thread failed'),
+    })
+    : null;
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   tokens.issuer = `${(o.publicUrl ?? url).replace(/\/+$/, '')}/auth/realms/${o.realm}`;
   const stopWebhooks = runsConsole && o.findingsWebhook && o.findingsWebhookSecret
@@ -244,6 +274,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       ready = false;
       clearInterval(sweep);
       await stopWebhooks?.();
+      await threads?.close();
       await app.close();
       await runner.stop();
       await stats.stop();

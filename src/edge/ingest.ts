@@ -11,21 +11,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateEdgeTransaction, WireError, type EdgeTransaction } from '../wire/edge-format.ts';
 import { inList } from '../wire/client-ip.ts';
 import { encodeEnvelope } from '../wire/envelope.ts';
-import type { AppendEntry, TransactionLog } from '../log/log.ts';
 import type { VerifyResult } from '../auth/tokens.ts';
+import type { IntakeEntry, IntakePort } from './intake.ts';
+import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
 
 /** What the edge needs of a token service: the platform's own, or a bridge's check against its JWKS. */
 export interface TokenVerifier {
   verify(token: string): Promise<VerifyResult>;
 }
-import { DedupeWindow } from './dedupe.ts';
-import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
 
 export interface EdgeOptions {
-  log: TransactionLog;
+  /** Where valid transactions go: dedupe and the durable log (intake.ts). */
+  intake: IntakePort;
   tokens: TokenVerifier;
   stats: IngestionStats;
-  dedupe: DedupeWindow;
   /** Largest request body, in bytes after decompression. */
   maxBodyBytes: number;
   /** Callers allowed to ingest (null: everyone). */
@@ -34,8 +33,6 @@ export interface EdgeOptions {
   maxPendingBytes: number;
   /** Shed load (503) when analysis is this many transactions behind (0: never). */
   maxLag: number;
-  /** How many transactions analysis is behind, when it runs in this process. */
-  analysisLag: (() => number) | null;
   /** Shed load (429) above this many ingestion requests in flight. */
   maxInflight: number;
   /** Shed load (429) when the bodies of requests in flight would exceed this many bytes. */
@@ -88,12 +85,6 @@ function sourceTypeOf(item: unknown): string {
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
-}
-
-interface Accepted {
-  entry: AppendEntry | null;
-  /** When this is a retry of a transaction still being written, the write to wait for. */
-  waitFor: Promise<void> | null;
 }
 
 export class EdgeIngest {
@@ -191,10 +182,10 @@ export class EdgeIngest {
 
   private checkLoad(): void {
     const o = this.o;
-    if (o.log.pendingBytes() > o.maxPendingBytes) {
+    if (o.intake.pendingBytes() > o.maxPendingBytes) {
       throw new EdgeError(503, 'overloaded', 'the transaction log is behind on writes; retry shortly', 1);
     }
-    if (o.maxLag > 0 && o.analysisLag && o.analysisLag() > o.maxLag) {
+    if (o.maxLag > 0 && (o.intake.analysisLag() ?? 0) > o.maxLag) {
       throw new EdgeError(503, 'overloaded', `analysis is more than ${o.maxLag} transactions behind; retry later`, 5);
     }
   }
@@ -255,7 +246,7 @@ export class EdgeIngest {
       return send(res, 400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: err.message }));
     }
     const now = Date.now();
-    await this.commit(clientId, [this.admit(clientId, item, now, text)], now);
+    await this.o.intake.accept([this.entry(clientId, item, now, text)], now);
     this.o.stats.record(clientId, source, 'accepted', 1, null, now);
     send(res, 200, OK_BODY);
   }
@@ -267,7 +258,8 @@ export class EdgeIngest {
     }
     const now = Date.now();
     const base = Array.isArray(value) ? '' : 'data';
-    const accepted: Accepted[] = [];
+    const accepted: IntakeEntry[] = [];
+    let acceptedCount = 0;
     const rejected: Array<{ index: number; error: string; message: string }> = [];
     const sources = new Map<string, number>();
     const idsInBatch = new Set<string>();
@@ -282,53 +274,31 @@ export class EdgeIngest {
         continue;
       }
       const given = item['transaction-id'];
+      acceptedCount++;
       // A transaction-id repeated inside one batch is stored once, like a retry.
-      if (given && idsInBatch.has(given)) accepted.push({ entry: null, waitFor: null });
-      else accepted.push(this.admit(clientId, item, now));
+      if (!given || !idsInBatch.has(given)) accepted.push(this.entry(clientId, item, now));
       if (given) idsInBatch.add(given);
       const s = sourceTypeOf(item);
       sources.set(s, (sources.get(s) ?? 0) + 1);
     }
-    if (accepted.length === 0 && rejected.length > 0) {
+    if (acceptedCount === 0 && rejected.length > 0) {
       const first = rejected[0]!;
       const more = rejected.length > 1 ? ` (and ${rejected.length - 1} more invalid items)` : '';
       return send(res, 400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: `${first.message}${more}`, rejected }));
     }
-    await this.commit(clientId, accepted, now);
+    await this.o.intake.accept(accepted, now);
     for (const [s, n] of sources) this.o.stats.record(clientId, s, 'accepted', n, null, now);
-    const answer = rejected.length > 0 ? { status: 'OK', accepted: accepted.length, rejected } : { status: 'OK', accepted: accepted.length };
+    const answer = rejected.length > 0 ? { status: 'OK', accepted: acceptedCount, rejected } : { status: 'OK', accepted: acceptedCount };
     send(res, 200, JSON.stringify(answer));
   }
 
-  /** Dedupe check and log entry for one valid item. */
-  private admit(clientId: string, item: EdgeTransaction, now: number, itemJson?: string): Accepted {
+  /** The log entry for one valid item (the intake dedupes it). */
+  private entry(clientId: string, item: EdgeTransaction, now: number, itemJson?: string): IntakeEntry {
     const given = item['transaction-id'];
-    const id = given || randomUUID();
-    if (given) {
-      const earlier = this.o.dedupe.lookup(DedupeWindow.key(clientId, id), now);
-      if (earlier) return { entry: null, waitFor: earlier.pending };
-    }
-    const data = encodeEnvelope({ clientId, receivedAt: now, id, idGenerated: !given }, item, itemJson);
+    const transactionId = given || randomUUID();
+    const data = encodeEnvelope({ clientId, receivedAt: now, id: transactionId, idGenerated: !given }, item, itemJson);
     // A partitioned log keeps one host's traffic together: the host is what discovery's state is keyed by.
     const partitionKey = (item.request.host ?? item.request.connection['server-ip']).toLowerCase();
-    return { entry: { clientId, transactionId: id, receivedAt: now, data, partitionKey }, waitFor: null };
-  }
-
-  /** Appends the new entries durably; duplicates wait for their first copy. */
-  private async commit(clientId: string, accepted: Accepted[], now: number): Promise<void> {
-    const { log, dedupe } = this.o;
-    const entries: AppendEntry[] = [];
-    for (const a of accepted) if (a.entry) entries.push(a.entry);
-    const keys = entries.map((e) => DedupeWindow.key(clientId, e.transactionId));
-    const written = log.append(entries);
-    for (const key of keys) dedupe.reserve(key, now, written);
-    try {
-      await written;
-      for (const key of keys) dedupe.settle(key);
-    } catch (err) {
-      for (const key of keys) dedupe.release(key);
-      throw err;
-    }
-    for (const a of accepted) if (a.waitFor) await a.waitFor;
+    return { clientId, transactionId, receivedAt: now, data, partitionKey, given: Boolean(given) };
   }
 }

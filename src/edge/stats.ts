@@ -62,6 +62,11 @@ export class IngestionStats {
     }
   }
 
+  /** Adds counters recorded elsewhere (an edge worker thread), so they reach the store and /metrics. */
+  absorb(batch: StatsBatch): void {
+    for (const d of batch.deltas) this.record(d.clientId, d.sourceType, d.outcome, d.count, d.lastMessage, d.lastSeen);
+  }
+
   async flush(): Promise<void> {
     if (this.deltas.size === 0) return;
     const batch = { deltas: [...this.deltas.values()], activity: [...this.activity] };
