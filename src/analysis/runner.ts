@@ -1,8 +1,11 @@
 // Feeds the log to the analysis steps and writes what they produce to the store: the recent
 // transactions the console shows, and the inventory (endpoints and their traffic). Each batch's
 // results are committed in one store transaction with the log position they reach, so a batch
-// redelivered after a crash is recognized and skipped: nothing is counted twice.
-import type { LogConsumer } from '../log/log.ts';
+// redelivered after a crash is recognized and skipped: nothing is counted twice. JetStream can
+// redeliver an entry after later ones (it was held by a process that died, or lost in a server
+// restart), so there a position says nothing about earlier entries: a first delivery is always
+// new, and a redelivered entry was analysed exactly when the store has its transaction.
+import type { LogConsumer, LogEntry } from '../log/log.ts';
 import type { EndpointRecord, Store, StoredTransaction } from '../store/store.ts';
 import { applicationOf } from '../store/applications.ts';
 import type { ClientIpOptions } from '../wire/client-ip.ts';
@@ -127,7 +130,7 @@ export class AnalysisRunner {
     }
   }
 
-  private async process(entries: Array<{ seq: number; data: string }>): Promise<void> {
+  private async process(entries: LogEntry[]): Promise<void> {
     const inventory = this.inventory!;
     await this.refreshSpecs(false);
     const key = this.options.redactionKey;
@@ -135,9 +138,10 @@ export class AnalysisRunner {
     const batch: Array<{ l: LoggedTransaction; masked: LoggedTransaction; locations: SdpLocation[] }> = [];
     const rows: StoredTransaction[] = [];
     for (const e of entries) {
-      if (e.seq <= this.committed) continue; // committed before a restart, redelivered since
+      if (e.redelivered === undefined && e.seq <= this.committed) continue; // ordered log: committed before a restart
       try {
         const l = envelopeToTransaction(e.data, this.options.clientIp);
+        if (e.redelivered && (await this.store.getTransaction(l.transaction.id, l.clientId)) !== null) continue;
         const { masked, locations } = protect(l.transaction, key, this.customTypes);
         const maskedLogged = { ...l, transaction: masked };
         rows.push(toStoredTransaction(maskedLogged, this.options));
@@ -189,8 +193,10 @@ export class AnalysisRunner {
         console.error(`analysis: transaction ${l.transaction.id} could not be analysed: ${(err as Error).message}`);
       }
     }
-    const seq = entries[entries.length - 1]!.seq;
-    if (seq <= this.committed) return;
+    // An out-of-order log can hand over entries below the committed position (redeliveries):
+    // the position only moves forward.
+    const seq = Math.max(this.committed, entries[entries.length - 1]!.seq);
+    if (seq === this.committed && batch.length === 0) return;
     // Discovery settles its templates (a rebuild per changed host) at most every SETTLE_MS, and
     // whenever the log has nothing more for now, so a quiet inventory is always settled.
     const settle = entries.length < this.options.batchSize || Date.now() - this.settledAt >= SETTLE_MS;

@@ -17,6 +17,11 @@ export interface AppendEntry {
 export interface LogEntry {
   seq: number;
   data: string;
+  /**
+   * Set by logs that can deliver out of order (JetStream redelivers an unacknowledged entry after
+   * later ones): true when this entry was delivered before. Unset for an ordered log (SQLite).
+   */
+  redelivered?: boolean;
 }
 
 export interface LogConsumer {

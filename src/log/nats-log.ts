@@ -632,7 +632,7 @@ export class NatsLogConsumer implements LogConsumer {
         room();
       }
       this.handedOut.push({ m, part: best });
-      out.push({ seq: m.seq, data: m.string() });
+      out.push({ seq: m.seq, data: m.string(), redelivered: m.redelivered });
     }
     return out;
   }
