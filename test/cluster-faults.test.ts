@@ -162,7 +162,7 @@ describe('cluster faults: SIGKILL an edge, SIGKILL an analyzer, restart NATS, al
   // Open defect, reproduced here on every run: the entries an analyzer held when it was killed are
   // acknowledged on the server but never analysed (4 to 20 of 4,000). Marked todo so the suite
   // reports it without blocking; remove the mark once fixed (README, Cluster).
-  test('every transaction answered 200 is analysed exactly once', { todo: 'loses the entries a SIGKILLed analyzer held' }, async () => {
+  test('every transaction answered 200 is analysed exactly once', { todo: 'loses the entries a SIGKILLed analyzer held', timeout: 200_000 }, async () => {
     const created = await fetch(`${consoleUrl()}/api/v1/clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -244,7 +244,7 @@ describe('cluster faults: SIGKILL an edge, SIGKILL an analyzer, restart NATS, al
       .filter((e) => e.host.endsWith('.faults.example')).reduce((a, e) => a + e.calls, 0);
     let counted = 0;
     let stalled: string | null = null;
-    await until(`the inventory to count ${TOTAL} calls`, async () => (counted = await calls()) >= TOTAL, 120_000).catch(async (err: Error) => {
+    await until(`the inventory to count ${TOTAL} calls`, async () => (counted = await calls()) >= TOTAL, 60_000).catch(async (err: Error) => {
       const logs = [...procs.values()].map((p) => `--- ${p.name}\n${p.output().slice(-1500)}`).join('\n');
       stalled = `${err.message} (counted ${counted})\n${await consumerStates(natsPort)}\n${logs}`;
     });
