@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { sampleTransaction } from './helpers.ts';
+import { postgresUnavailable, sampleTransaction } from './helpers.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PG_URL = process.env.TAPLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -29,15 +29,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 async function unavailable(): Promise<string | false> {
   if (spawnSync('nats-server', ['--version']).error) return 'nats-server is not installed (apt-get install nats-server)';
-  const sql = postgres(PG_URL, { connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`SELECT 1`;
-  } catch (err) {
-    return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message})`;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-  return false;
+  return postgresUnavailable(PG_URL);
 }
 const missing = await unavailable();
 const skip = missing && !(process.env.CI || process.env.TAPLINE_TEST_REQUIRE_POSTGRES || process.env.TAPLINE_TEST_REQUIRE_NATS) ? missing : false;

@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { resolveServeOptions } from '../src/cli/options.ts';
 import { startServer, type RunningServer } from '../src/cli/serve.ts';
-import { ADMIN_TOKEN, postJson, sampleTransaction, tempDir } from './helpers.ts';
+import { ADMIN_TOKEN, postgresUnavailable, postJson, sampleTransaction, tempDir } from './helpers.ts';
 
 const NATS_URL = process.env.TAPLINE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const PG_URL = process.env.TAPLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,15 +24,7 @@ async function reachable(): Promise<string | false> {
   } catch (err) {
     return `NATS JetStream not reachable at ${NATS_URL} (${(err as Error).message})`;
   }
-  const sql = postgres(PG_URL, { connect_timeout: 3, onnotice: () => {} });
-  try {
-    await sql`SELECT 1`;
-  } catch (err) {
-    return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message})`;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-  return false;
+  return postgresUnavailable(PG_URL);
 }
 const unavailable = await reachable();
 const skip = unavailable && !(process.env.CI || process.env.TAPLINE_TEST_REQUIRE_POSTGRES || process.env.TAPLINE_TEST_REQUIRE_NATS) ? unavailable : false;

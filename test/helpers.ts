@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
 import { startServer, type RunningServer } from '../src/cli/serve.ts';
 import { resolveServeOptions, type ServeOptions } from '../src/cli/options.ts';
 
@@ -118,4 +119,17 @@ export async function postJson(url: string, token: string | null, body: unknown,
     json = text;
   }
   return { status: res.status, headers: res.headers, body: json };
+}
+
+/** Why the PostgreSQL server at `url` cannot be used (a skip message), or false when it answers. */
+export async function postgresUnavailable(url: string): Promise<string | false> {
+  const sql = postgres(url, { connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`SELECT 1`;
+    return false;
+  } catch (err) {
+    return `PostgreSQL not reachable at ${url} (${(err as Error).message})`;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }

@@ -44,7 +44,7 @@ export class Intake implements IntakePort {
         }
         keys.push(key);
       }
-      fresh.push({ clientId: e.clientId, transactionId: e.transactionId, receivedAt: e.receivedAt, data: e.data, partitionKey: e.partitionKey });
+      fresh.push(e); // an IntakeEntry is an AppendEntry: the log reads only its own fields
     }
     const written = this.log.append(fresh);
     for (const key of keys) this.dedupe.reserve(key, now, written);
