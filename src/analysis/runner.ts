@@ -305,16 +305,17 @@ export class AnalysisRunner {
         at: e.lastSeen,
       });
     }
-    const unknown = new Map<string, LoggedTransaction>();
+    // Counted per transaction (not per batch), so the count does not depend on how the log was read.
+    const unknown = new Map<string, { last: LoggedTransaction; count: number }>();
     for (const l of batch) {
       const host = hostOf(l.transaction);
-      if (!this.onboarded.get(host)) unknown.set(host, l);
+      if (!this.onboarded.get(host)) unknown.set(host, { last: l, count: (unknown.get(host)?.count ?? 0) + 1 });
     }
-    for (const [host, l] of unknown) {
+    for (const [host, { last, count }] of unknown) {
       out.push({
         type: 'UNKNOWN_HOST', owaspCategory: 'API9', severity: 'low', endpointId: null, actor: null, subject: host,
         summary: `Traffic to ${host}, which belongs to no application: onboard it or find out who runs it`,
-        evidence: { host }, transactionId: l.transaction.id, at: l.receivedAt,
+        evidence: { host }, transactionId: last.transaction.id, at: last.receivedAt, count,
       });
     }
     return out;
