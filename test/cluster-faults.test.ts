@@ -151,10 +151,7 @@ describe('cluster faults: SIGKILL an edge, SIGKILL an analyzer, restart NATS, al
     await sql.end();
   });
 
-  // Open defect, reproduced here on every run: the entries an analyzer held when it was killed are
-  // acknowledged on the server but never analysed (4 to 20 of 4,000). Marked todo so the suite
-  // reports it without blocking; remove the mark once fixed (README, Cluster).
-  test('every transaction answered 200 is analysed exactly once', { todo: 'loses the entries a SIGKILLed analyzer held', timeout: 200_000 }, async () => {
+  test('every transaction answered 200 is analysed exactly once', { timeout: 200_000 }, async () => {
     const created = await fetch(`${consoleUrl()}/api/v1/clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },

@@ -408,6 +408,17 @@ export function storeSuite(name: string, open: OpenStore, skip: string | false =
       assert.equal(await store.analysisProgress('w1'), 20);
     });
 
+    test('analysis: redeliveries below the position (an out-of-order log) are applied without moving it', async () => {
+      assert.equal(await store.commitAnalysis(commit('r1', 30, { transactions: [txn('r-a')] })), true);
+      // JetStream redelivered an entry a killed analyzer held: its sequence is below 30.
+      assert.equal(await store.commitAnalysis(commit('r1', 30, { transactions: [txn('r-b')], redeliveries: true })), true);
+      assert.equal(await store.analysisProgress('r1'), 30);
+      assert.ok(await store.getTransaction('r-b', 'c1'), 'the redelivered transaction is stored');
+      // A position already passed is still refused, redeliveries or not (a stale process).
+      assert.equal(await store.commitAnalysis(commit('r1', 29, { transactions: [txn('r-c')], redeliveries: true })), false);
+      assert.equal(await store.getTransaction('r-c', 'c1'), null);
+    });
+
     test('analysis: state by literal, case-sensitive prefix', async () => {
       await store.commitAnalysis(commit('w', 1, {
         state: [['a_b:1', 1], ['axb:2', 2], ['A_b:3', 3], ['a_b', 0], ['a%:4', 4], ['b:5', [5]]],

@@ -203,7 +203,14 @@ export class AnalysisRunner {
     if (settle) this.settledAt = Date.now();
     const changes = inventory.takeChanges(Date.now(), settle);
     findings.push(...this.inventoryFindings(changes.endpoints, batch.map((b) => b.l)));
-    await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, actors: this.actors!.takeChanges(), ...changes });
+    // A batch of redeliveries only (all below the position) keeps the position; the store must
+    // still apply it, or what it holds would be acknowledged and never stored.
+    const redeliveries = seq === this.committed;
+    const applied = await this.store.commitAnalysis({ consumer: this.consumerName, seq, transactions: rows, findings, actors: this.actors!.takeChanges(), redeliveries, ...changes });
+    if (!applied && rows.length > 0) {
+      // Only another process committing for the same consumer gets here (two analyzers given the same partition).
+      console.error(`analysis: the store refused a batch up to log entry ${seq} of ${this.consumerName}: another analyzer committed past it (is a partition assigned twice?)`);
+    }
     this.committed = seq;
   }
 

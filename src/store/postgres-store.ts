@@ -580,10 +580,11 @@ export class PostgresStore implements Store {
   async commitAnalysis(c: AnalysisCommit): Promise<boolean> {
     return this.sql.begin(async (tx) => {
       // One commit per consumer at a time (the progress row may not exist yet, so a row lock
-      // would not do); a batch at or below the recorded progress was already committed.
+      // would not do); a batch at or below the recorded progress was already committed (except
+      // settling and redeliveries, which keep the position).
       await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`tapline.analysis:${c.consumer}`}, 0))`;
       const [done] = await tx`SELECT seq FROM analysis_progress WHERE consumer = ${c.consumer}`;
-      if (done && (c.settleOnly ? num(done.seq) > c.seq : num(done.seq) >= c.seq)) return false;
+      if (done && (c.settleOnly || c.redeliveries ? num(done.seq) > c.seq : num(done.seq) >= c.seq)) return false;
       await insertTransactionRows(tx, c.transactions);
       const now = Date.now();
       // Queries issued together run in order on the transaction's connection (pipelined). Rows

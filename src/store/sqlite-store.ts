@@ -428,9 +428,10 @@ export class SqliteStore implements Store {
       'INSERT INTO analysis_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
     );
     return this.tx(() => {
-      // A batch at or below the recorded progress was already committed: redelivered, skip it.
+      // A batch at or below the recorded progress was already committed: redelivered, skip it
+      // (settling and redeliveries below the position keep the position: see AnalysisCommit).
       const done = progress.get(c.consumer) as { seq: number } | undefined;
-      if (done && (c.settleOnly ? done.seq > c.seq : done.seq >= c.seq)) return false;
+      if (done && (c.settleOnly || c.redeliveries ? done.seq > c.seq : done.seq >= c.seq)) return false;
       for (const t of c.transactions) {
         insert.run(t.clientId, t.transactionId, t.receivedAt, Math.round(t.timestamp), t.method, t.uri, t.host, t.status,
           t.clientIp, t.clientIpRule, t.sourceType, JSON.stringify(t.detail));

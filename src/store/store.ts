@@ -108,6 +108,12 @@ export interface AnalysisCommit {
    * position): applied even though the position does not move.
    */
   settleOnly?: boolean;
+  /**
+   * Entries an out-of-order log (JetStream) delivered again below the committed position, none of
+   * them stored yet (the runner checked): `seq` is the committed position, and the batch is
+   * applied although the position does not move.
+   */
+  redeliveries?: boolean;
 }
 
 /** Who calls a host: traffic profile and bot score (analysis/threats/actor-stats.ts). */
