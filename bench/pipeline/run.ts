@@ -2,8 +2,10 @@
 // of realistic, varied transactions (several hosts, parameterized paths with fresh ids, JSON
 // bodies) to two Tapline servers in the same run, alternating: one with analysis on (discovery,
 // endpoint aggregates, recent transactions), one with --analysis off. Reports the accepted
-// transactions/s of each, their ratio (goal at least 0.8), the analysis rate, and the analysis lag
-// (sampled during the run, at its end, and how long it took to drain).
+// transactions/s of each, the analysis rate, the analysis lag (sampled during the run, at its end,
+// and how long it took to drain), and the sustained ratio the goal is about (at least 0.8): the
+// transactions accepted with analysis on, divided by the time until analysis had them all, over
+// the ingestion-only rate.
 //
 //   node bench/pipeline/run.ts [--duration 10] [--rounds 2] [--connections 16] [--batch 50]
 //   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_RESULTS_DIR
@@ -47,6 +49,8 @@ interface Run {
   server: string;
   acceptedPerSec: number;
   analyzedPerSec: number;
+  /** Transactions accepted, divided by the time until analysis had them all: the rate kept up with. */
+  sustainedPerSec: number;
   maxLag: number;
   endLag: number;
   drainMs: number;
@@ -77,6 +81,7 @@ async function run(server: Child, analysis: boolean, file: string, authorization
     server: server.name,
     acceptedPerSec: Math.round((after.accepted - before.accepted) / seconds),
     analyzedPerSec: analysis ? Math.round((after.processed - before.processed) / seconds) : 0,
+    sustainedPerSec: Math.round((after.accepted - before.accepted) / (seconds + drainMs / 1000)),
     maxLag: Math.max(maxLag, after.lag),
     endLag: after.lag,
     drainMs,
@@ -123,13 +128,19 @@ async function main(): Promise<number> {
       acceptedPerSecAnalysisOff: offRate,
       ratio: Math.round((onRate / offRate) * 100) / 100,
       analyzedPerSec: median(pick('analysis-on').map((r) => r.analyzedPerSec)),
+      sustainedPerSec: median(pick('analysis-on').map((r) => r.sustainedPerSec)),
+      sustainedRatio: 0,
       maxLag: Math.max(...pick('analysis-on').map((r) => r.maxLag)),
       endLag: median(pick('analysis-on').map((r) => r.endLag)),
       drainMs: median(pick('analysis-on').map((r) => r.drainMs)),
       non2xx: results.reduce((a, r) => a + r.non2xx, 0),
       runs: results,
     };
-    console.log(`\nanalysis on / off: ${onRate} / ${offRate} tx/s = ${summary.ratio} (goal >= 0.8); analysed ${summary.analyzedPerSec} tx/s; lag max ${summary.maxLag}, at the end of a run ${summary.endLag} (median), drained in ${summary.drainMs} ms`);
+    summary.sustainedRatio = Math.round((summary.sustainedPerSec / offRate) * 100) / 100;
+    // The goal asks for a bounded lag: the rate that counts is the one analysis kept up with
+    // (accepted over the time until all of it was analysed), not the rate accepted while the lag grew.
+    console.log(`\nsustained with analysis (accepted / time until analysed) vs ingestion only: ${summary.sustainedPerSec} / ${offRate} tx/s = ${summary.sustainedRatio} (goal >= 0.8)`);
+    console.log(`accepted while analysis ran behind: ${onRate} / ${offRate} tx/s = ${summary.ratio}; analysed ${summary.analyzedPerSec} tx/s during the load; lag max ${summary.maxLag}, at the end of a run ${summary.endLag} (median), drained in ${summary.drainMs} ms`);
     const dir = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench/results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(summary, null, 2));
