@@ -3,13 +3,22 @@
 // written waits for that write, so its 200 carries the same durability promise.
 
 interface Seen {
+  key: string;
   expiresAt: number;
   /** Set while the first copy is being appended. */
   pending: Promise<void> | null;
 }
 
+/** Below this many consumed slots the reservation order is not compacted. */
+const COMPACT_AFTER = 65_536;
+
 export class DedupeWindow {
   private readonly seen = new Map<string, Seen>();
+  // Reservations, oldest first, for expiry and eviction. A separate queue rather than the Map's
+  // own insertion order: walking a Map from its front after many deletions steps over every
+  // deleted slot again, which made each eviction at capacity cost more than the last.
+  private order: Seen[] = [];
+  private head = 0;
   private readonly windowMs: number;
   private readonly maxEntries: number;
 
@@ -34,9 +43,11 @@ export class DedupeWindow {
 
   /** Marks a key as being written; `pending` settles when the write is durable (or failed). */
   reserve(key: string, receivedAt: number, pending: Promise<void> | null): void {
-    this.seen.delete(key); // re-insert so the map stays ordered by time
-    this.seen.set(key, { expiresAt: receivedAt + this.windowMs, pending });
-    if (this.seen.size > this.maxEntries) this.evictOldest(this.seen.size - this.maxEntries);
+    const s: Seen = { key, expiresAt: receivedAt + this.windowMs, pending };
+    this.seen.set(key, s);
+    this.order.push(s);
+    while (this.seen.size > this.maxEntries) this.forgetOldest();
+    this.sweep(receivedAt); // amortized O(1): each reservation is forgotten once
   }
 
   settle(key: string): void {
@@ -48,18 +59,27 @@ export class DedupeWindow {
     this.seen.delete(key);
   }
 
-  /** Drops expired keys; the map is in insertion (time) order, so this stops at the first live one. */
+  /** Drops expired keys, oldest first, stopping at the first live one. */
   sweep(now: number): void {
-    for (const [key, s] of this.seen) {
-      if (s.expiresAt > now) break;
-      this.seen.delete(key);
+    while (this.head < this.order.length && this.order[this.head]!.expiresAt <= now) this.forgetOldest();
+    this.compact();
+  }
+
+  /** Forgets the oldest reservation (unless the key was reserved again since, or released). */
+  private forgetOldest(): void {
+    const s = this.order[this.head]!;
+    this.order[this.head++] = undefined as unknown as Seen;
+    if (this.seen.get(s.key) === s) this.seen.delete(s.key);
+    if (this.head >= this.order.length) {
+      this.order = [];
+      this.head = 0;
     }
   }
 
-  private evictOldest(count: number): void {
-    for (const key of this.seen.keys()) {
-      if (count-- <= 0) break;
-      this.seen.delete(key);
+  private compact(): void {
+    if (this.head > COMPACT_AFTER && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
   }
 
