@@ -265,6 +265,64 @@ test('an idle forwarder sends a lone transaction after the batch delay, without 
   }
 });
 
+test('whenHandled(mark): resolves once what came before the mark is sent or spooled, whatever was enqueued after', async () => {
+  // An edge that answers the first batch at once and holds the others until released.
+  const received: string[] = [];
+  const held: Array<() => void> = [];
+  let batches = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.includes('/token')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: fakeJwt(1800), expires_in: 1800 }));
+      const answer = () => {
+        for (const t of JSON.parse(Buffer.concat(chunks).toString()).data) received.push(t['transaction-id']);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"OK"}');
+      };
+      if (++batches === 1) answer();
+      else held.push(answer);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const spoolDir = tempDir('tapline-spool-');
+  const f = stubForwarder({ url }, { maxBatchItems: 5, maxDelayMs: 60_000, spoolDir, requestTimeoutMs: 30_000 });
+  try {
+    f.start();
+    assert.equal(f.mark(), 0);
+    await f.whenHandled(0); // nothing before the first mark
+    for (let i = 0; i < 3; i++) f.enqueue(sample(`first-${i}`));
+    const first = f.mark();
+    for (let i = 0; i < 7; i++) f.enqueue(sample(`later-${i}`));
+    const later = f.mark();
+    let laterDone = false;
+    const laterHandled = f.whenHandled(later).then(() => (laterDone = true));
+    // A waiter makes a batch go out without waiting for the (long) batch delay.
+    await f.whenHandled(first);
+    assert.deepEqual(received.slice(0, 3), ['first-0', 'first-1', 'first-2']);
+    await until(() => held.length > 0);
+    assert.equal(laterDone, false, 'the later mark waits for its own items');
+    while (!laterDone) {
+      held.shift()?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await laterHandled;
+    assert.equal(received.length, 10);
+    // Stopping with items unsent spools them, which settles their mark too.
+    for (let i = 0; i < 4; i++) f.enqueue(sample(`stopped-${i}`));
+    const last = f.whenHandled(f.mark());
+    await until(() => held.length > 0);
+    await f.stop();
+    await last;
+    assert.equal(f.metrics().spoolQueued > 0, true, 'the unsent items are in the spool');
+  } finally {
+    await f.stop();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    rmSync(spoolDir, { recursive: true, force: true });
+  }
+});
+
 test('enqueueSerialized: pre-serialized transactions (string or Buffer) go out unchanged in the same batches', async () => {
   const stub = await startStub();
   const f = stubForwarder(stub, { maxBatchItems: 10 });

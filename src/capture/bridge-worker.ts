@@ -33,11 +33,15 @@ export interface ForwardingState {
 export type ToBridgeWorker = { type: 'wake' } | { type: 'stop' };
 export type FromBridgeWorker = { type: 'ack'; seq: number; state: ForwardingState } | { type: 'state'; state: ForwardingState } | { type: 'stopped'; state: ForwardingState };
 
-/**
- * Log entries handled per step: the step ends with a flush (sent or spooled) before they are
- * acknowledged, so large steps keep the forwarder's batches full and hide the platform's round trip.
- */
+/** Log entries read per step; a step is acknowledged once the forwarder has sent or spooled it all. */
 const STEP = 5000;
+/**
+ * Steps read ahead of the last acknowledged one: while the platform takes one step's batches, the
+ * next is filtered and masked, so the thread's work and the platform's round trips overlap.
+ */
+const STEPS_AHEAD = 2;
+/** Entries masked between two turns of the event loop, which let the forwarder send a full batch. */
+const YIELD_EVERY = 1000;
 
 /** The configuration file, re-read when its modification time changes; a broken file keeps the last good one. */
 class ConfigWatcher {
@@ -117,6 +121,18 @@ port.on('message', (m: ToBridgeWorker) => {
   }
 });
 
+/** Acknowledges a step once the forwarder has handled everything enqueued so far (marks settle in order). */
+function acknowledgeWhenHandled(seq: number): Promise<void> {
+  return forwarder.whenHandled(forwarder.mark()).then(async () => {
+    const sent = forwarder.metrics().sent;
+    if (sent > sentAtLastAck) lastDelivery = Date.now();
+    sentAtLastAck = sent;
+    await reader.ack(seq);
+  });
+}
+let sentAtLastAck = 0;
+const steps: Array<Promise<void>> = [];
+
 while (running) {
   const entries = await reader.next(STEP);
   if (entries.length === 0) {
@@ -127,21 +143,21 @@ while (running) {
     wake = null;
     continue;
   }
-  for (const entry of entries) {
+  for (let i = 0; i < entries.length; i++) {
     try {
-      forwardOne(entry.data);
+      forwardOne(entries[i]!.data);
     } catch (err) {
-      console.error(`bridge: cannot forward log entry ${entry.seq}: ${(err as Error).message}`);
+      console.error(`bridge: cannot forward log entry ${entries[i]!.seq}: ${(err as Error).message}`);
     }
+    if ((i + 1) % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  const sentBefore = forwarder.metrics().sent;
-  await forwarder.flush();
-  if (forwarder.metrics().sent > sentBefore) lastDelivery = Date.now();
-  await reader.ack(entries[entries.length - 1]!.seq);
+  steps.push(acknowledgeWhenHandled(entries[entries.length - 1]!.seq));
+  if (steps.length >= STEPS_AHEAD) await steps.shift();
 }
 clearInterval(watchTimer);
 clearInterval(stateTimer);
-await forwarder.stop();
+await forwarder.stop(); // spools what was not sent, which settles the steps still waiting
+await Promise.all(steps);
 reader.close();
 void lastAcked;
 port.postMessage({ type: 'stopped', state: state() } satisfies FromBridgeWorker);

@@ -134,6 +134,13 @@ export class Forwarder {
   private stopper = new AbortController();
   private wakeUp: (() => void) | null = null;
   private flushWaiters: Array<() => void> = [];
+  // Items are numbered in enqueue order. The queue always holds the contiguous run [head, tail)
+  // (a batch put back goes to its front), and the batch being delivered starts at inFlightFrom, so
+  // everything numbered below handledThrough() was sent, spooled or dropped.
+  private tail = 0;
+  private head = 0;
+  private inFlightFrom: number | null = null;
+  private handledWaiters: Array<{ mark: number; resolve: () => void }> = [];
   private loopDone: Promise<void> = Promise.resolve();
   /** Where batches go, and a keep-alive connection pool for them (node:http: a batch body is one write). */
   private readonly target: URL;
@@ -187,10 +194,42 @@ export class Forwarder {
     const first = this.queue.length === 0;
     if (first) this.firstQueuedAt = Date.now();
     this.queue.push(line);
+    this.tail++;
     this.queueBytes += line.length;
     if (this.queueBytes > this.o.maxQueueBytes) this.spill();
     // The first item wakes an idle loop so it sleeps only until the batch delay is up.
     if (first || this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes) this.wake();
+  }
+
+  /** A mark after everything enqueued so far, for whenHandled(). */
+  mark(): number {
+    return this.tail;
+  }
+
+  /**
+   * Resolves once everything enqueued before `mark` was sent, spooled or dropped; unlike flush(),
+   * what is enqueued later does not delay it, so a producer can go on while earlier items travel.
+   * Waiting counts as a reason to send a batch that is not full yet.
+   */
+  whenHandled(mark: number): Promise<void> {
+    if (this.handledThrough() >= mark) return Promise.resolve();
+    return new Promise((resolve) => {
+      // Kept in mark order, so settleMarks() resolves a prefix.
+      let at = this.handledWaiters.length;
+      while (at > 0 && this.handledWaiters[at - 1]!.mark > mark) at--;
+      this.handledWaiters.splice(at, 0, { mark, resolve });
+      this.wake();
+    });
+  }
+
+  private handledThrough(): number {
+    return this.inFlightFrom ?? this.head;
+  }
+
+  /** Resolves the whenHandled() waiters that are due, in mark order. */
+  private settleMarks(): void {
+    const through = this.handledThrough();
+    while (this.handledWaiters.length > 0 && this.handledWaiters[0]!.mark <= through) this.handledWaiters.shift()!.resolve();
   }
 
   /** Resolves once everything in memory was sent, spooled or dropped. */
@@ -214,6 +253,7 @@ export class Forwarder {
     if (this.spool) this.spoolItems(this.takeAll());
     else if (this.queue.length > 0) this.drop(this.takeAll().length, 'stopped without a spool directory');
     this.resolveFlushWaiters();
+    this.settleMarks();
   }
 
   metrics(): ForwarderMetrics {
@@ -224,10 +264,11 @@ export class Forwarder {
     while (this.running) {
       const now = Date.now();
       const down = now < this.downUntil;
-      if (this.queue.length > 0 && down && this.flushWaiters.length > 0) {
+      if (this.queue.length > 0 && down && this.waited()) {
         // The edge is down: a flush persists instead of waiting (without a spool, memory keeps it).
         if (this.spool) this.spoolItems(this.takeAll());
         this.resolveFlushWaiters();
+        this.settleMarks();
       } else if (this.queue.length > 0 && !down && this.batchReady(now)) {
         await this.sendMemoryBatch();
         continue;
@@ -241,7 +282,12 @@ export class Forwarder {
   }
 
   private batchReady(now: number): boolean {
-    return this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes || now - this.firstQueuedAt >= this.o.maxDelayMs || this.flushWaiters.length > 0;
+    return this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes || now - this.firstQueuedAt >= this.o.maxDelayMs || this.waited();
+  }
+
+  /** Someone waits for queued items (flush or whenHandled). */
+  private waited(): boolean {
+    return this.flushWaiters.length > 0 || (this.handledWaiters.length > 0 && this.handledWaiters[0]!.mark > this.handledThrough());
   }
 
   private sleepUntilNeeded(now: number, down: boolean): Promise<void> {
@@ -271,6 +317,7 @@ export class Forwarder {
   }
 
   private async sendMemoryBatch(): Promise<void> {
+    this.inFlightFrom = this.head;
     const batch = this.takeBatch();
     this.busy = true;
     try {
@@ -278,6 +325,8 @@ export class Forwarder {
       if (outcome === 'retryable') this.keepUnsent(batch);
     } finally {
       this.busy = false;
+      this.inFlightFrom = null;
+      this.settleMarks();
     }
   }
 
@@ -300,10 +349,12 @@ export class Forwarder {
   private keepUnsent(batch: Buffer[]): void {
     if (this.spool) return this.spoolItems(batch);
     this.queue = [...batch, ...this.queue];
+    this.head -= batch.length;
     this.queueBytes += batch.reduce((sum, l) => sum + l.length, 0);
     this.firstQueuedAt = Date.now();
     while (this.queueBytes > this.o.maxQueueBytes && this.queue.length > 0) {
       this.queueBytes -= this.queue.shift()!.length;
+      this.head++;
       this.drop(1, 'memory queue full and no spool directory');
     }
   }
@@ -315,6 +366,7 @@ export class Forwarder {
       if (this.spool) this.spoolItems(batch);
       else this.drop(batch.length, 'memory queue full and no spool directory');
     }
+    this.settleMarks();
   }
 
   private spoolItems(items: Buffer[]): void {
@@ -337,6 +389,7 @@ export class Forwarder {
     const [batch] = this.chunks(this.queue, true);
     const taken = batch ?? [];
     this.queue = this.queue.slice(taken.length);
+    this.head += taken.length;
     this.queueBytes -= taken.reduce((sum, l) => sum + l.length, 0);
     this.firstQueuedAt = Date.now();
     return taken;
@@ -345,6 +398,7 @@ export class Forwarder {
   private takeAll(): Buffer[] {
     const all = this.queue;
     this.queue = [];
+    this.head += all.length;
     this.queueBytes = 0;
     return all;
   }
