@@ -2,7 +2,7 @@
 // and hands the runner the rows that changed in a batch. Memory is bounded: the least recently
 // active profiles are dropped first (they stay in the store and come back if the actor returns
 // within the resume window).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Transaction } from '../wire/transaction.ts';
 import type { ActorRecord } from '../store/store.ts';
 import type { Actor } from './threats/actors.ts';
@@ -13,7 +13,7 @@ const MAX_PROFILES = 200_000;
 export const ACTOR_RESUME_MS = 24 * 3600_000;
 
 export function actorRowId(actor: string, host: string): string {
-  return createHash('sha256').update(`${actor}\n${host}`).digest('base64url').slice(0, 22);
+  return hash('sha256', `${actor}\n${host}`, 'base64url').slice(0, 22);
 }
 
 export class ActorProfiles {

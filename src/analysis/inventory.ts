@@ -2,7 +2,7 @@
 // belongs to) and to that endpoint's traffic aggregate, follows discovery's refinements and merges
 // so an endpoint keeps its identity and history, and hands the runner what changed in a batch,
 // to be committed to the store together with the log position (nothing counted twice).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SdpLocation, Transaction } from '../wire/transaction.ts';
 import { fieldPattern } from './protect.ts';
 import type { EndpointRecord } from '../store/store.ts';
@@ -16,7 +16,7 @@ const HISTORY_LIMIT = 20;
 
 /** An endpoint's id: stable for the life of its discovery key (host + method + key). */
 export function endpointId(host: string, key: string): string {
-  return createHash('sha256').update(`${host}\n${key}`).digest('base64url').slice(0, 22);
+  return hash('sha256', `${host}\n${key}`, 'base64url').slice(0, 22);
 }
 
 /** The host discovery files a transaction under (the same rule as its observations). */

@@ -1,7 +1,7 @@
 // Findings as the store keeps them: one row per (type, endpoint, actor, subject), however often
 // the issue recurs. Both store adapters fold new observations into a row with `foldFinding`, so
 // they count, keep evidence and reopen resolved findings the same way.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type FindingStatus = 'open' | 'acknowledged' | 'resolved' | 'false_positive';
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -68,7 +68,7 @@ const KEEP_TRANSACTIONS = 20;
 
 /** The row a finding lives in: the same issue on the same endpoint, actor and subject. */
 export function findingId(o: Pick<FindingObservation, 'type' | 'endpointId' | 'actor' | 'subject'>): string {
-  return createHash('sha256').update([o.type, o.endpointId ?? '', o.actor ?? '', o.subject ?? ''].join('\n')).digest('base64url').slice(0, 22);
+  return hash('sha256', [o.type, o.endpointId ?? '', o.actor ?? '', o.subject ?? ''].join('\n'), 'base64url').slice(0, 22);
 }
 
 const worse = (a: Severity, b: Severity): Severity => (SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b);

@@ -78,7 +78,11 @@ export const TRUNCATION_HEADER = 'cq-body-truncated';
 /** First value of a header (case-insensitive), or undefined. */
 export function headerValue(headers: Header[], name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [n, v] of headers) if (n.toLowerCase() === wanted) return v;
+  // Called many times per transaction: compare lengths before lowering a name.
+  for (let i = 0; i < headers.length; i++) {
+    const n = headers[i]![0];
+    if (n.length === wanted.length && (n === wanted || n.toLowerCase() === wanted)) return headers[i]![1];
+  }
   return undefined;
 }
 
