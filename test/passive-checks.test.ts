@@ -47,6 +47,14 @@ test('API2: credentials in the URL, over plain HTTP; weak JWTs', () => {
   const strong = `${signed}.${createHmac('sha256', 'kS9#2vLq!x8ZrT4m$yW7pB1nH6cE3jA0').update(signed).digest('base64url')}`;
   assert.deepEqual(types(tx({ reqHeaders: [['Authorization', `Bearer ${weak}`]] })), ['JWT_WEAK_SECRET']);
   assert.deepEqual(types(tx({ reqHeaders: [['Authorization', `Bearer ${strong}`]] })), []);
+  // A token seen before is not tried again, and gets the same answer every time.
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(types(tx({ reqHeaders: [['Authorization', `Bearer ${weak}`]] })), ['JWT_WEAK_SECRET']);
+    assert.deepEqual(types(tx({ reqHeaders: [['Authorization', `Bearer ${strong}`]] })), []);
+  }
+  // The same claims signed with another weak secret are another token.
+  const otherWeak = `${signed}.${createHmac('sha256', 'changeme').update(signed).digest('base64url')}`;
+  assert.deepEqual(types(tx({ reqHeaders: [['Authorization', `Bearer ${otherWeak}`]] })), ['JWT_WEAK_SECRET']);
 });
 
 test('API4: very large page sizes and oversized responses', () => {
