@@ -1,9 +1,10 @@
 // Format-preserving, one-way masking: every ASCII digit becomes a digit, every letter a letter of
 // the same case, everything else (separators, '@', '.', '-', non-ASCII) stays; the length never
 // changes. Replacement characters come from HMAC-SHA-256 under a key (random per process unless
-// given), so a mask cannot be reversed. Payment cards keep their last four digits; PEM blocks keep
-// their BEGIN/END lines. Masked bodies are edited in place, so every untouched byte keeps its offset.
-import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+// given; past 32 characters, from SHAKE-256 of that secret HMAC), so a mask cannot be reversed.
+// Payment cards keep their last four digits; PEM blocks keep their BEGIN/END lines. Masked bodies
+// are edited in place, so every untouched byte keeps its offset.
+import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Header, SdpLocation, Transaction } from '../../wire/transaction.ts';
 import { boundaryOf, bodyKind, parseMultipart, parsePairs } from './scan.ts';
 import type { Finding } from './types.ts';
@@ -47,12 +48,15 @@ export function maskValue(type: string, value: string, options?: MaskOptions): s
   let keep = 0; // trailing digits to keep
   if (type === 'CREDIT_CARD') keep = 4;
   const key = keyOf(options?.key);
-  let stream = createHmac('sha256', key).update(type).update('\0').update(value).digest();
+  const seed = createHmac('sha256', key).update(type).update('\0').update(value).digest();
+  let stream = seed;
   let si = 0;
   let counter = 0;
   const next = (): number => {
     if (si >= stream.length) {
-      stream = createHmac('sha256', key).update(stream).update(String(++counter)).digest();
+      // A value longer than the seed (a token, a key block): the rest of its bytes in one call,
+      // from an extendable-output hash of the secret seed, rather than one HMAC per 32 bytes.
+      stream = createHash('shake256', { outputLength: Math.max(32, to - from) }).update(seed).update(String(++counter)).digest();
       si = 0;
     }
     return stream[si++]!;
