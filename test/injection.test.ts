@@ -58,6 +58,14 @@ test('SQL injection: benign values that look like SQL are not flagged', () => {
   ]) expectClean(v);
 });
 
+test('plain tokens (ids, slugs, versions) skip the detectors; words and comments do not', () => {
+  for (const v of ['42', 'a1b2c3', '550e8400-e29b-41d4-a716-446655440000', 'spring-sale-2026', 'v1.2.3', 'file_name.json', 'select']) {
+    assert.equal(detectInjection(v, { location: 'query', name: 'q' }), null, v);
+  }
+  assert.equal(detectInjection('1 union select password from users', { location: 'query', name: 'q' })?.kind, 'SQLI');
+  assert.equal(detectInjection("1'--", { location: 'query', name: 'q' })?.kind, 'SQLI');
+});
+
 test('XSS: true positives in several encodings', () => {
   const cases: [string, RegExp][] = [
     ['<script>alert(1)</script>', /script/],

@@ -150,7 +150,16 @@ function maskEncoded(raw: string, kind: 'plain' | 'json' | 'form', ranges: Range
       }
     }
   }
-  const edits: Array<[number, number, string]> = [];
+  // [raw position, raw length, replacement, one raw character per replacement character]. Adjacent
+  // single-character edits are joined into runs: far fewer pieces to sort and join for long bodies.
+  const edits: Array<[number, number, string, boolean]> = [];
+  const edit = (pos: number, len: number, rep: string) => {
+    const last = edits[edits.length - 1];
+    if (len === 1 && rep.length === 1 && last && last[3] && last[0] + last[1] === pos) {
+      last[1]++;
+      last[2] += rep;
+    } else edits.push([pos, len, rep, len === rep.length]);
+  };
   let n = 0;
   for (const r of ranges) {
     const start = Math.max(0, r.start);
@@ -162,22 +171,27 @@ function maskEncoded(raw: string, kind: 'plain' | 'json' | 'form', ranges: Range
     for (let k = 0; k < masked.length; k++) {
       if (masked[k] === orig[k]) continue;
       const di = start + k;
-      if (kind === 'plain') edits.push([di, 1, masked[k]!]);
-      else {
-        const len = lens[di]!;
-        const code = masked.charCodeAt(k);
-        const rep = len === 1 ? masked[k]! : len === 6 ? `\\u${code.toString(16).padStart(4, '0')}` : len === 3 ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : null;
-        if (rep !== null) edits.push([map[di]!, len, rep]);
+      if (kind === 'plain') {
+        edit(di, 1, masked[k]!);
+        continue;
       }
+      const len = lens[di]!;
+      const code = masked.charCodeAt(k);
+      const rep = len === 1 ? masked[k]! : len === 6 ? `\\u${code.toString(16).padStart(4, '0')}` : len === 3 ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : null;
+      if (rep !== null) edit(map[di]!, len, rep);
     }
   }
   if (edits.length === 0) return { text: raw, n };
   edits.sort((a, b) => a[0] - b[0]);
   let out = '';
   let at = 0;
-  for (const [pos, len, rep] of edits) {
-    if (pos < at) continue;
-    out += raw.slice(at, pos) + rep;
+  for (const [pos, len, rep, oneToOne] of edits) {
+    if (pos + len <= at) continue; // inside what an overlapping finding already replaced
+    if (pos < at) {
+      // Overlaps the previous run: replace only the characters after it.
+      if (!oneToOne) continue;
+      out += rep.slice(at - pos);
+    } else out += raw.slice(at, pos) + rep;
     at = pos + len;
   }
   return { text: out + raw.slice(at), n };
