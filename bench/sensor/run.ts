@@ -9,7 +9,7 @@
 //   node bench/sensor/run.ts [--duration 10] [--rounds 2] [--warmup 2] [--connections 50] [--timeout 30]
 //   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TIMEOUT, BENCH_EDGE=tapline|sink,
 //        BENCH_ONLY=get|post (one workload only), BENCH_RESULTS_DIR (default bench/results),
-//        BENCH_CPU_PROF=<dir> (run the capturing sensor under --cpu-prof; see ../ingest/profile-summary.ts)
+//        BENCH_CPU_PROF=<dir> (run both sensors under --cpu-prof, into <dir>/on and <dir>/off; see ../ingest/profile-summary.ts)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -179,7 +179,7 @@ async function main(): Promise<number> {
     const clientId: string = client.clientId;
     const waitDrained = (expected: number) => (EDGE_MODE === 'tapline' ? waitTaplineDrained(edge.url, expected) : waitSinkDrained(edge.url, expected));
     const sensorArgs = (capture: 'on' | 'off') => [
-      ...(capture === 'on' && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
+      ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}/${capture}`] : []),
       'bin/tapline.js', 'sensor', '--listen', '127.0.0.1:0', '--upstream', backend.url, '--edge', edge.url,
       '--client-id', clientId, '--capture', capture, '--spool', join(work, `spool-${capture}`),
     ];
