@@ -3,7 +3,8 @@
 // JSON text with escapes, and nothing outside the findings changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskBodyText, maskValue } from '../src/analysis/sensitive/index.ts';
+import { maskBodyText, maskTransaction, maskValue, scanTransaction } from '../src/analysis/sensitive/index.ts';
+import { decodeEdgeTransaction } from '../src/wire/edge-format.ts';
 import type { Finding } from '../src/analysis/sensitive/types.ts';
 
 const KEY = { key: 'mask-edits-test' };
@@ -55,4 +56,23 @@ test('JSON text: escaped characters keep their escapes, plain ones are replaced 
   const masked = maskValue('SECRET', value, KEY);
   assert.deepEqual(JSON.parse(out), { note: masked }, 'the text stays valid JSON and decodes to the mask');
   assert.ok(out.includes('\\u00e9'), 'the escaped character, which a mask keeps, keeps its escape');
+});
+
+test('a value repeated in a transaction gets the same mask everywhere, as in any other transaction', () => {
+  const rows = Array.from({ length: 5 }, (_, i) => ({ order: i, email: 'ada.lovelace@example.org' }));
+  const body = JSON.stringify(rows);
+  const b64 = (x: string) => Buffer.from(x).toString('base64');
+  const edge = {
+    'transaction-id': 't', request: { 'http-method': 'GET', 'uri-query-fragment': '/orders', host: 'api.example', connection: { 'connection-ip': '10.0.0.1', 'server-ip': '10.0.0.2' } },
+    response: { 'status-code': '200', headers: [`content-type:${b64('application/json')}`], body: { length: body.length, data: b64(body) } },
+  };
+  const t = decodeEdgeTransaction(edge as never, { id: 't', idGenerated: false, receivedAt: 0 });
+  const found = scanTransaction(t).locations;
+  assert.equal(found.filter((f) => f.name === 'EMAIL').length, 5);
+  const once = maskTransaction(t, found, KEY);
+  const again = maskTransaction(t, found, KEY);
+  const masked = JSON.parse(once.tx.response.body!.bytes.toString('utf8')) as Array<{ email: string }>;
+  const expected = maskValue('EMAIL', 'ada.lovelace@example.org', KEY);
+  assert.deepEqual(masked.map((r) => r.email), Array(5).fill(expected));
+  assert.deepEqual(again.tx.response.body!.bytes, once.tx.response.body!.bytes);
 });

@@ -1,8 +1,8 @@
 // Analysis cost bench (see bench/README.md): what the per-transaction steps of analysis cost on
-// transactions of different shapes (a long query string, a form body, large JSON, HTML and text
-// responses full of personal data, many cookies), each as a multiple of JSON.parse of the same
-// transaction's Edge JSON, measured in the same run. It finds the shapes where one step costs far
-// more than the others (the pipeline bench's traffic has only a few shapes).
+// transactions of different shapes (a long query string, a form body, large JSON with distinct or
+// repeated personal data, an HTML response full of it, many cookies), each as a multiple of
+// JSON.parse of the same transaction's Edge JSON, measured in the same run. It finds the shapes
+// where one step costs far more than the others (the pipeline bench's traffic has few shapes).
 //
 //   node bench/analysis-cost/run.ts [--round-ms 100]   (each figure: the median of 5 rounds)
 import { decodeEdgeTransaction } from '../../src/wire/edge-format.ts';
@@ -27,11 +27,13 @@ function edge(o: Shape) {
 }
 
 const people = Array.from({ length: 60 }, (_, i) => ({ id: i, name: `Person ${i}`, email: `person.${i}@example.org`, phone: `+1 415-555-${String(2600 + i).padStart(4, '0')}`, note: 'lorem ipsum dolor sit amet' }));
+const orders = Array.from({ length: 60 }, (_, i) => ({ orderId: 1000 + i, total: 12.5 + i, customer: { email: 'ada.lovelace@example.org', phone: '+1 415-555-2671' }, card: '4111 1111 1111 1111' }));
 const SHAPES: Record<string, Shape> = {
   'small JSON': { resBody: JSON.stringify({ id: 1, name: 'x' }) },
   'query, 30 params': { uri: `/search?${Array.from({ length: 30 }, (_, i) => `param${i}=value-${i}-${'abc'.repeat(5)}`).join('&')}` },
   'form, 40 fields': { method: 'POST', uri: '/signup', reqHeaders: [['content-type', 'application/x-www-form-urlencoded']], reqBody: Array.from({ length: 40 }, (_, i) => `field${i}=${encodeURIComponent(`some value ${i}`)}`).join('&') },
   'JSON, 60 people': { resBody: JSON.stringify(people) },
+  'JSON, 60 orders of one customer': { resBody: JSON.stringify(orders) },
   'HTML 30 KB, 400 contacts': { resHeaders: [['content-type', 'text/html']], resBody: `<html><body>${Array.from({ length: 400 }, (_, i) => `<p>Write to desk${i}@example.org or call +1 415-555-${String(1000 + i)}.</p>`).join('')}</body></html>` },
   '12 cookies': { reqHeaders: [['cookie', `${Array.from({ length: 12 }, (_, i) => `c${i}=${'v'.repeat(40)}${i}`).join('; ')}; session=abcdef0123456789abcdef`]] },
 };

@@ -28,6 +28,12 @@ function keyOf(key: Buffer | string | undefined): KeyObject {
 export interface MaskOptions {
   /** HMAC key; the same key gives the same mask for the same value (default: random per process). */
   key?: Buffer | string;
+  /**
+   * Masks already computed, by type and value, under the same key. maskTransaction() gives one to
+   * the masking of a single transaction (a list response repeats the same e-mail or card on every
+   * row) and drops it afterwards, so raw values are not kept beyond that transaction.
+   */
+  memo?: Map<string, string>;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -37,6 +43,15 @@ const isLower = (c: number) => c >= 97 && c <= 122;
 /** Masks `value` as sensitive data of type `type` (a registry name such as CREDIT_CARD). */
 export function maskValue(type: string, value: string, options?: MaskOptions): string {
   if (value.length === 0) return value;
+  const memo = options?.memo;
+  if (!memo) return computeMask(type, value, options);
+  const id = `${type}\0${value}`;
+  let masked = memo.get(id);
+  if (masked === undefined) memo.set(id, (masked = computeMask(type, value, options)));
+  return masked;
+}
+
+function computeMask(type: string, value: string, options?: MaskOptions): string {
   let from = 0;
   let to = value.length;
   if (type === 'PRIVATE_KEY') {
@@ -464,7 +479,8 @@ export interface MaskResult {
  * A new transaction with every finding masked (bodies, query string, headers), and the sdp_info
  * to store with it (also set on `tx.meta.sdpInfo` of the result).
  */
-export function maskTransaction(tx: Transaction, findings: Finding[], options?: MaskOptions & { maxBodyBytes?: number }): MaskResult {
+export function maskTransaction(tx: Transaction, findings: Finding[], maskOptions?: MaskOptions & { maxBodyBytes?: number }): MaskResult {
+  const options = { ...maskOptions, memo: maskOptions?.memo ?? new Map<string, string>() };
   const by = (loc: string) => findings.filter((f) => f.location === loc);
   let transformed = 0;
   const max = options?.maxBodyBytes ?? 1 << 20;
