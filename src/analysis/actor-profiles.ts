@@ -7,6 +7,7 @@ import type { Transaction } from '../wire/transaction.ts';
 import type { ActorRecord } from '../store/store.ts';
 import type { Actor } from './threats/actors.ts';
 import { botScore, newActorStats, observeActor, type ActorStats } from './threats/actor-stats.ts';
+import { makeRoom } from './bounded-map.ts';
 
 const MAX_PROFILES = 200_000;
 /** Profiles active within this time are reloaded when an analyzer starts. */
@@ -35,7 +36,7 @@ export class ActorProfiles {
     let s = this.profiles.get(id);
     if (s) this.profiles.delete(id); // re-inserted: the map's order is least recently active first
     else {
-      if (this.profiles.size >= MAX_PROFILES) this.profiles.delete(this.profiles.keys().next().value!);
+      makeRoom(this.profiles, MAX_PROFILES);
       s = newActorStats(actor, host);
     }
     this.profiles.set(id, s);

@@ -5,6 +5,7 @@
 // its threshold, then stays quiet for its cool-down. Groups always include the endpoint or the
 // host, so each analyzer partition (by host) sees everything a rule needs.
 import type { FindingObservation, Severity } from '../../store/findings.ts';
+import { makeRoom } from '../bounded-map.ts';
 
 /** What a rule sees of one transaction. */
 export interface BehaviourEvent {
@@ -215,7 +216,7 @@ export class BehaviourEngine {
       const groups = this.groups.get(rule.id)!;
       let g = groups.get(key);
       if (!g) {
-        if (groups.size >= MAX_GROUPS) groups.delete(groups.keys().next().value!);
+        makeRoom(groups, MAX_GROUPS);
         g = { times: [], values: new Map(), quietUntil: 0, transactions: [] };
       } else groups.delete(key); // re-inserted below: the map's order is least recently active first
       groups.set(key, g);
