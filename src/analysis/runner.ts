@@ -76,6 +76,8 @@ export class AnalysisRunner {
   private readonly versions = new Map<string, SpecVersion[]>();
   /** Host -> whether an application claims it. */
   private readonly onboarded = new Map<string, boolean>();
+  /** Applications, specs and discovery rules the per-host settings were last derived from. */
+  private hostInputs = '';
   /** Spec id -> its summary (documents never change once uploaded). */
   private readonly summaries = new Map<string, SpecSummary>();
   processed = 0;
@@ -254,10 +256,18 @@ export class AnalysisRunner {
       }
     }
     const newest = new Map<string, string>();
-    for (const spec of await this.store.listSpecs()) if (!newest.has(spec.applicationId)) newest.set(spec.applicationId, spec.id);
+    const specInfos = await this.store.listSpecs();
+    for (const spec of specInfos) if (!newest.has(spec.applicationId)) newest.set(spec.applicationId, spec.id);
     const rules = new Map<string, Array<{ id: string; rule: Rule }>>();
-    for (const r of await this.store.listDiscoveryRules()) rules.set(r.host, [...(rules.get(r.host) ?? []), { id: r.id, rule: r.rule as unknown as Rule }]);
-    for (const host of new Set([...inventory.hostNames(), ...rules.keys()])) {
+    const discoveryRules = await this.store.listDiscoveryRules();
+    for (const r of discoveryRules) rules.set(r.host, [...(rules.get(r.host) ?? []), { id: r.id, rule: r.rule as unknown as Rule }]);
+    // What the per-host settings below depend on. While it is unchanged, only hosts seen for the
+    // first time need them: with many hosts (a subdomain per tenant), going over all of them on
+    // every batch that brings a new one cost more than analysing the batch.
+    const inputs = JSON.stringify([apps.map((a) => [a.id, a.hosts]), specInfos.map((i) => [i.id, i.applicationId]), discoveryRules.map((r) => r.id)]);
+    const hosts = inputs === this.hostInputs ? inventory.hostNames().filter((h) => !this.onboarded.has(h)) : inventory.hostNames();
+    this.hostInputs = inputs;
+    for (const host of new Set([...hosts, ...rules.keys()])) {
       const list = rules.get(host) ?? [];
       const ids = list.map((r) => r.id).join(',');
       if ((this.appliedRules.get(host) ?? '') !== ids) {
@@ -266,7 +276,7 @@ export class AnalysisRunner {
       }
     }
     const versionsByApp = new Map<string, SpecVersion[]>();
-    for (const info of await this.store.listSpecs()) {
+    for (const info of specInfos) {
       let summary = this.summaries.get(info.id);
       if (!summary) {
         const spec = await this.store.getSpec(info.id);
@@ -276,7 +286,7 @@ export class AnalysisRunner {
       }
       versionsByApp.set(info.applicationId, [...(versionsByApp.get(info.applicationId) ?? []), { id: info.id, uploadedAt: info.uploadedAt, summary }]);
     }
-    for (const host of inventory.hostNames()) {
+    for (const host of hosts) {
       const app = applicationOf(apps, host);
       this.onboarded.set(host, app !== null);
       this.versions.set(host, (app && versionsByApp.get(app.id)) || []);

@@ -1,5 +1,5 @@
 // The embedded store: SQLite in the data directory, WAL mode, versioned migrations.
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type {
   ActorQuery,
   ActorRecord,
@@ -206,6 +206,8 @@ const PATH_OF_URI = "CASE WHEN instr(uri, '?') > 0 THEN substr(uri, 1, instr(uri
 
 export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
+  /** Prepared statements by SQL text: compiling one costs more than running it (analysis commits run thousands). */
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
     this.db = new DatabaseSync(path);
@@ -238,16 +240,27 @@ export class SqliteStore implements Store {
     }
   }
 
+  private prepare(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) {
+      // Queries built with a variable number of placeholders make new texts: keep the cache bounded.
+      if (this.statements.size >= 500) this.statements.clear();
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private all(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.db.prepare(sql).all(...params) as Row[];
+    return this.prepare(sql).all(...params) as Row[];
   }
 
   private get(sql: string, ...params: SQLInputValue[]): Row | undefined {
-    return this.db.prepare(sql).get(...params) as Row | undefined;
+    return this.prepare(sql).get(...params) as Row | undefined;
   }
 
   private run(sql: string, ...params: SQLInputValue[]): number {
-    return Number(this.db.prepare(sql).run(...params).changes);
+    return Number(this.prepare(sql).run(...params).changes);
   }
 
   private bumpClientsVersion(): void {
@@ -397,7 +410,7 @@ export class SqliteStore implements Store {
 
   async insertTransactions(rows: StoredTransaction[]): Promise<void> {
     if (rows.length === 0) return;
-    const insert = this.db.prepare(
+    const insert = this.prepare(
       `INSERT OR IGNORE INTO transactions
          (client_id, transaction_id, received_at, timestamp, method, uri, host, status, client_ip, client_ip_rule, source_type, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -411,20 +424,20 @@ export class SqliteStore implements Store {
   }
 
   async commitAnalysis(c: AnalysisCommit): Promise<boolean> {
-    const progress = this.db.prepare('SELECT seq FROM analysis_progress WHERE consumer = ?');
-    const insert = this.db.prepare(
+    const progress = this.prepare('SELECT seq FROM analysis_progress WHERE consumer = ?');
+    const insert = this.prepare(
       `INSERT OR IGNORE INTO transactions
          (client_id, transaction_id, received_at, timestamp, method, uri, host, status, client_ip, client_ip_rule, source_type, detail)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const upsert = this.db.prepare(
+    const upsert = this.prepare(
       `INSERT INTO endpoints (id, host, method, path_template, provenance, calls, first_seen, last_seen, sensitive_types, detail, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, method = excluded.method, path_template = excluded.path_template,
          provenance = excluded.provenance, calls = excluded.calls, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
          sensitive_types = excluded.sensitive_types, detail = excluded.detail, updated_at = excluded.updated_at`,
     );
-    const state = this.db.prepare(
+    const state = this.prepare(
       'INSERT INTO analysis_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
     );
     return this.tx(() => {
@@ -637,7 +650,7 @@ export class SqliteStore implements Store {
 
   async addIngestionStats(deltas: IngestionDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    const upsert = this.db.prepare(
+    const upsert = this.prepare(
       `INSERT INTO ingestion_stats (client_id, source_type, outcome, count, last_message, last_seen) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (client_id, source_type, outcome) DO UPDATE SET
          count = count + excluded.count,
