@@ -25,8 +25,17 @@ export async function writeStats(store: Store, batch: StatsBatch): Promise<void>
   }
 }
 
+/** Distinct source types counted per client; the rest are counted as OTHER_SOURCES. */
+export const MAX_SOURCES_PER_CLIENT = 64;
+export const OTHER_SOURCES = 'other';
+
 export class IngestionStats {
   private deltas = new Map<string, IngestionDelta>();
+  /**
+   * Source types seen per client. `source_info.type` is whatever the capture sends: without a bound,
+   * a client sending random types would grow these counters and their rows in the store forever.
+   */
+  private readonly sources = new Map<string, Set<string>>();
   private activity = new Map<string, Activity>();
   private timer: NodeJS.Timeout | null = null;
   private readonly sink: StatsSink;
@@ -42,7 +51,8 @@ export class IngestionStats {
     this.timer.unref();
   }
 
-  record(clientId: string, sourceType: string, outcome: string, count: number, message: string | null, now: number): void {
+  record(clientId: string, source: string, outcome: string, count: number, message: string | null, now: number): void {
+    const sourceType = this.boundedSource(clientId, source);
     const key = `${clientId}\u0000${sourceType}\u0000${outcome}`;
     const d = this.deltas.get(key);
     if (d) {
@@ -60,6 +70,15 @@ export class IngestionStats {
         a.lastAt = now;
       } else this.activity.set(clientId, { transactions: count, lastAt: now });
     }
+  }
+
+  private boundedSource(clientId: string, source: string): string {
+    let known = this.sources.get(clientId);
+    if (!known) this.sources.set(clientId, (known = new Set()));
+    if (known.has(source)) return source;
+    if (known.size >= MAX_SOURCES_PER_CLIENT) return OTHER_SOURCES;
+    known.add(source);
+    return source;
   }
 
   /** Adds counters recorded elsewhere (an edge worker thread), so they reach the store and /metrics. */
