@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 /** The admin token the benches start Tapline with. */
@@ -21,6 +22,18 @@ export function setting(name: string, env: string, fallback: number): number {
     process.exit(1);
   }
   return n;
+}
+
+/** A TCP port nothing listens on right now (on 127.0.0.1), for a child told to listen there. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 // ---- child processes (stopped by PID only)

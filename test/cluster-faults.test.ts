@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +15,7 @@ import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { postgresUnavailable, sampleTransaction } from './helpers.ts';
+import { freePort } from '../bench/lib.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PG_URL = process.env.TAPLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -34,16 +34,6 @@ async function unavailable(): Promise<string | false> {
 const missing = await unavailable();
 const skip = missing && !(process.env.CI || process.env.TAPLINE_TEST_REQUIRE_POSTGRES || process.env.TAPLINE_TEST_REQUIRE_NATS) ? missing : false;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   name: string;

@@ -6,13 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { splitPartitions } from '../src/cli/dev-cluster.ts';
 import { ADMIN_TOKEN, sampleTransaction } from './helpers.ts';
+import { freePort } from '../bench/lib.ts';
 
 const NATS_URL = process.env.TAPLINE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const PG_URL = process.env.TAPLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -32,13 +31,6 @@ async function unavailable(): Promise<string | false> {
 const why = await unavailable();
 const skip = why && !(process.env.CI || process.env.TAPLINE_TEST_REQUIRE_POSTGRES || process.env.TAPLINE_TEST_REQUIRE_NATS) ? why : false;
 
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('partitions are dealt round-robin', () => {
   assert.deepEqual(splitPartitions(8, 3), [[0, 3, 6], [1, 4, 7], [2, 5]]);

@@ -6,18 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectInjection, type InjectionKind, type InjectionMatch } from '../../src/analysis/threats/injection.ts';
+import { setting } from '../lib.ts';
 import { benign, COMMAND, fixtureNegatives, fixturePositives, keywordSoup, TRAVERSAL, type Negative, type Positive } from './corpus.ts';
 
-function setting(name: string, env: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i > 0 ? process.argv[i + 1] : process.env[env];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`bench: --${name} / ${env} must be a number >= 0 (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-}
 
 export interface Tally {
   total: number;

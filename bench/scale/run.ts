@@ -14,7 +14,6 @@
 //        BENCH_RESULTS_DIR
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +21,7 @@ import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { SHAPES, transaction } from '../pipeline/traffic.ts';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, runBench, setting, sleep, startChild, stopChild, stopAll, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, freePort, hasWrk, median, runBench, setting, sleep, startChild, stopChild, stopAll, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
@@ -110,16 +109,6 @@ async function edgeThreads(work: string) {
 }
 
 // ---- 2. cluster end to end
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;

@@ -9,17 +9,8 @@ import { scanTransaction, DEFAULT_THRESHOLD } from '../../src/analysis/sensitive
 import type { Transaction } from '../../src/wire/transaction.ts';
 import { generate, type Sample } from './corpus.ts';
 import { score } from './score.ts';
+import { setting } from '../lib.ts';
 
-function setting(name: string, env: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i > 0 ? process.argv[i + 1] : process.env[env];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`bench: --${name} / ${env} must be a number >= 0 (got "${raw}")`);
-    process.exit(1);
-  }
-  return n;
-}
 
 /** A response carrying `body` as it arrives from the edge (JSON content type, usual headers). */
 export function toTransaction(s: Sample): Transaction {

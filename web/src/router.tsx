@@ -11,6 +11,17 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   window.dispatchEvent(new Event(CHANGE));
 }
 
+/**
+ * Mirrors a page's filters in the query string without a navigation (so a reload or a shared link
+ * shows the same view): empty strings, zeros and values equal to their default are left out.
+ */
+export function replaceQuery(values: object, defaults: Record<string, string | number> = {}): void {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(values)) if (v !== '' && v !== 0 && v !== defaults[k]) p.set(k, String(v));
+  const search = p.toString() ? `?${p}` : '';
+  if (search !== location.search) history.replaceState(null, '', `${location.pathname}${search}`);
+}
+
 export function usePath(): string {
   const [path, setPath] = useState(location.pathname);
   useEffect(() => {

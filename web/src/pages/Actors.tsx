@@ -10,7 +10,7 @@ import { PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
 import { formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate, replaceQuery } from '../router.tsx';
 import { actorText, typeLabel } from './Findings.tsx';
 
 /** analysis/threats/actor-stats.ts BOT_THRESHOLD: at or above it an actor counts as a bot. */
@@ -98,13 +98,7 @@ function readFilters(): Filters {
 }
 
 function writeFilters(f: Filters): void {
-  const p = new URLSearchParams();
-  if (f.host) p.set('host', f.host);
-  if (f.minScore) p.set('minScore', f.minScore);
-  if (f.sort !== 'score') p.set('sort', f.sort);
-  if (f.offset) p.set('offset', String(f.offset));
-  const search = p.toString() ? `?${p}` : '';
-  if (search !== location.search) history.replaceState(null, '', `${location.pathname}${search}`);
+  replaceQuery(f, { sort: 'score' });
 }
 
 export function errorRatio(a: { calls: number; errors: number }): string {

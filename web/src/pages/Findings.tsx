@@ -11,7 +11,7 @@ import { Card, PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
 import { formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate, replaceQuery } from '../router.tsx';
 import { MethodBadge } from './Inventory.tsx';
 
 // ------------------------------------------------------------------ vocabulary
@@ -212,11 +212,7 @@ function readFilters(): Filters {
 }
 
 function writeFilters(f: Filters): void {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v !== '' && v !== 0 && !(k === 'status' && v === 'open')) p.set(k, String(v));
-  const s = p.toString();
-  const url = `${location.pathname}${s ? `?${s}` : ''}`;
-  if (url !== location.pathname + location.search) history.replaceState(null, '', url);
+  replaceQuery(f, { status: 'open' });
 }
 
 function toQuery(f: Filters, extra: FindingFilter = {}): FindingFilter {

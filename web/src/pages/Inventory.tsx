@@ -9,7 +9,7 @@ import { Badge, PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
 import { formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { useNow, useResource, useSession } from '../hooks.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate, replaceQuery } from '../router.tsx';
 import { SpecsDrawer } from './Specs.tsx';
 
 export const STATES: Array<{ state: InventoryState; label: string; help: string }> = [
@@ -83,11 +83,7 @@ function readFilters(): Filters {
 }
 
 function writeFilters(f: Filters): void {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v !== '' && v !== 0 && !(k === 'sort' && v === 'calls')) p.set(k, String(v));
-  const s = p.toString();
-  const url = `${location.pathname}${s ? `?${s}` : ''}`;
-  if (url !== location.pathname + location.search) history.replaceState(null, '', url);
+  replaceQuery(f, { sort: 'calls' });
 }
 
 /** The query for the API: empty fields left out. */

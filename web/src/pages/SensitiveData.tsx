@@ -14,7 +14,7 @@ import { Card, PageHeader } from '../components/Page.tsx';
 import { Table } from '../components/Table.tsx';
 import { formatDateTime, formatNumber, formatRelative } from '../format.ts';
 import { useNow, useResource, useSession } from '../hooks.ts';
-import { Link } from '../router.tsx';
+import { Link, replaceQuery } from '../router.tsx';
 import { SeverityBadge } from './Findings.tsx';
 import { MethodBadge } from './Inventory.tsx';
 import { TransactionDrawer, useOpenTransaction } from './TransactionDrawer.tsx';
@@ -54,10 +54,7 @@ function readFilters(): Filters {
 }
 
 function writeFilters(f: Filters): void {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
-  const search = p.toString() ? `?${p}` : '';
-  if (search !== location.search) history.replaceState(null, '', `${location.pathname}${search}`);
+  replaceQuery(f);
 }
 
 function Tabs({ tab }: { tab: 'flows' | 'custom' }) {
