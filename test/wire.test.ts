@@ -113,6 +113,23 @@ describe('validation messages name the field by its JSON path', () => {
     badData.response.body.data = '%%%';
     assert.match(messageOf(badData), /^response\.body\.data is not valid base64/);
 
+    // The check agrees with the plain definition (standard alphabet, at most two '=' at the end,
+    // no length of 4n+1) on valid, damaged and random values, including large and non-ASCII ones.
+    const reference = (v: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 !== 1 && v.replace(/=+$/, '').length % 4 !== 1;
+    const alphabet = 'ABCxyz0189+/=-_ $\u00e9\u4e2d';
+    const values = ['', 'QQ', 'QQ=', 'QQ==', 'QQ===', 'QUJD', 'QUI=', 'Q', 'QUJ==', 'ab=c', 'ab-_', 'QU JD', 'QUJD\n', b64('x'.repeat(100_000)), `${b64('x'.repeat(100_000))}$`];
+    for (let i = 0; i < 3000; i++) {
+      const length = Math.floor(Math.random() * 12);
+      values.push(Array.from({ length }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join(''));
+      values.push(b64(String(Math.random()).repeat(1 + (i % 7))).slice(0, i % 2 === 0 ? undefined : -1));
+    }
+    for (const value of values) {
+      const item = sample();
+      item.response.body.data = value;
+      const ok = (() => { try { validateEdgeTransaction(item); return true; } catch { return false; } })();
+      assert.equal(ok, reference(value), `base64 check of ${JSON.stringify(value.slice(0, 40))} (length ${value.length})`);
+    }
+
     const negLength = sample();
     negLength.request.body.length = -1;
     assert.match(messageOf(negLength), /^request\.body\.length must be a whole number of bytes/);

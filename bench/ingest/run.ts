@@ -6,7 +6,8 @@
 //
 //   node bench/ingest/run.ts [--duration 10] [--rounds 2] [--warmup 2] [--connections 50] [--batch 250] [--timeout 30]
 //   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_TIMEOUT,
-//        BENCH_CPU_PROF=<dir> (run the Tapline child under --cpu-prof; see profile-summary.ts),
+//        BENCH_CPU_PROF=<dir> (run Tapline and the bare server under --cpu-prof, into <dir>/tapline and
+//        <dir>/bare; see profile-summary.ts),
 //        BENCH_ONLY=single|batch (run one workload only), BENCH_RESULTS_DIR (default bench/results),
 //        BENCH_TAPLINE_ARGS="--analysis off" (extra flags for tapline serve)
 import { spawn, spawnSync } from 'node:child_process';
@@ -237,12 +238,12 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'tapline-bench-'));
   try {
     const taplineArgs = [
-      ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []),
+      ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF, 'tapline')}`] : []),
       'bin/tapline.js', 'serve', '--data', join(work, 'data'), '--port', '0', '--log-level', 'error', '--max-lag', '0',
       ...(process.env.BENCH_TAPLINE_ARGS ?? '').split(' ').filter(Boolean),
     ];
     const tapline = await startChild('tapline', taplineArgs, { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
-    const bare = await startChild('bare', [join(HERE, 'bare-server.ts'), '0']);
+    const bare = await startChild('bare', [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF, 'bare')}`] : []), join(HERE, 'bare-server.ts'), '0']);
     for (let i = 0; (await fetch(`${tapline.url}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
       if (i > 400) throw new Error('Tapline never became ready');
       await sleep(25);
