@@ -6,7 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
-import { buildTransaction, serializeCapture, startSensor, type Capture, type RunningSensor, type TappedBody } from '../src/capture/sensor.ts';
+import { startSensor, type RunningSensor } from '../src/capture/sensor.ts';
+import { buildTransaction, serializeCapture, type Capture, type CapturedBody } from '../src/capture/capture-format.ts';
 import { parseListen, sensorCommand, sensorOptions } from '../src/cli/sensor.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import { createClient, startTestServer, tempDir, type TestServer } from './helpers.ts';
@@ -214,13 +215,11 @@ describe('sensor', () => {
 });
 
 describe('capture serialization', () => {
-  const body = (text: string | Buffer, opts: { copy?: boolean; cap?: number; split?: number } = {}): TappedBody => {
+  const body = (text: string | Buffer, opts: { copy?: boolean; cap?: number } = {}): CapturedBody => {
     const bytes = typeof text === 'string' ? Buffer.from(text) : text;
     const copy = opts.copy ?? true;
     const kept = copy ? bytes.subarray(0, opts.cap ?? bytes.length) : Buffer.alloc(0);
-    const at = Math.min(opts.split ?? kept.length, kept.length);
-    const chunks = !copy || kept.length === 0 ? [] : at > 0 && at < kept.length ? [kept.subarray(0, at), kept.subarray(at)] : [kept];
-    return { length: bytes.length, copy, chunks, kept: kept.length };
+    return { length: bytes.length, copy, latin1: kept.toString('latin1') };
   };
   const base: Capture = {
     id: '7d0c7f4e-1b2a-4c3d-9e8f-0a1b2c3d4e5f',
@@ -247,7 +246,7 @@ describe('capture serialization', () => {
     ['a plain POST', {}],
     ['no host, no bodies, https, IPv6', { host: undefined, reqBody: null, resBody: body(''), encrypted: true, remoteAddress: '::1', localAddress: undefined, remotePort: undefined, localPort: undefined }],
     ['upstream unreachable', { status: null, resRawHeaders: [], resBody: null }],
-    ['truncated bodies in two chunks', { reqBody: body('x'.repeat(100), { cap: 40, split: 15 }), resBody: body('y'.repeat(50), { cap: 10 }) }],
+    ['truncated bodies', { reqBody: body('x'.repeat(100), { cap: 40 }), resBody: body('y'.repeat(50), { cap: 10 }) }],
     ['truncated body with no headers', { reqRawHeaders: [], reqBody: body('z'.repeat(10), { cap: 4 }) }],
     ['binary bodies by size only', { reqBody: body(Buffer.from([0, 1, 2, 255]), { copy: false }), resBody: body(Buffer.alloc(300), { copy: false }) }],
     ['strings that need escaping', {
@@ -256,6 +255,12 @@ describe('capture serialization', () => {
     }],
     ['an odd status', { status: undefined }],
   ];
+  test('body bytes arrive exactly, whatever their values (UTF-8 text, every byte value)', () => {
+    const bytes = Buffer.concat([Buffer.from('{"name":"Zo\u00eb \u20ac \ud83d\ude00"}'), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
+    const t = JSON.parse(serializeCapture({ ...base, reqBody: body(bytes) }));
+    assert.ok(Buffer.from(t.request.body.data, 'base64').equals(bytes));
+    assert.equal(t.request.body.length, bytes.length);
+  });
   for (const [name, change] of cases) {
     test(`serializeCapture is exactly JSON.stringify(buildTransaction): ${name}`, () => {
       const c = { ...base, ...change };

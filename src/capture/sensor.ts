@@ -3,20 +3,18 @@
 // must), while a copy of each body, up to a cap, becomes an Edge-format transaction for the
 // forwarder. Capture never affects the proxied exchange: every capture step is guarded.
 //
-// Cost (bench/sensor): a capture is serialized straight to Edge JSON text (serializeCapture), with
-// no intermediate object and no second serialization in the forwarder; body chunks are kept by
-// reference (Node never reuses an emitted chunk) and encoded once; the host name is read once.
-// buildTransaction is the reference shape the serializer must match (test/sensor.test.ts).
-import { randomUUID } from 'node:crypto';
+// Cost (bench/sensor): the proxy's event loop only records each call as plain data (a CallRecord,
+// body chunks kept by reference until the call ends, since Node never reuses an emitted chunk);
+// serializing it to Edge JSON and forwarding it happen on the capture thread (capture-thread.ts).
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { EdgeTransaction } from '../wire/edge-format.ts';
-import { TRUNCATION_HEADER } from '../wire/transaction.ts';
-import { Forwarder, type ForwarderOptions } from './forwarder.ts';
+import type { ForwarderMetrics, ForwarderOptions } from './forwarder.ts';
+import type { CallRecord, CapturedBody } from './capture-format.ts';
+import { CaptureThread } from './capture-thread.ts';
 
 export interface SensorOptions {
   host: string;
@@ -29,12 +27,24 @@ export interface SensorOptions {
   capture?: boolean;
 }
 
+/** The sensor's capture, as far as its operator sees it. */
+export interface CaptureControl {
+  /** Resolves once every call so far was sent to the edge, spooled or dropped. */
+  flush(): Promise<void>;
+  metrics(): ForwarderMetrics;
+}
+
 export interface RunningSensor {
   url: string;
   port: number;
-  forwarder: Forwarder;
+  forwarder: CaptureControl;
   close(): Promise<void>;
 }
+
+const NOT_CAPTURING: CaptureControl = {
+  flush: () => Promise.resolve(),
+  metrics: () => ({ sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null }),
+};
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade']);
 
@@ -81,18 +91,8 @@ function requestHasBody(raw: string[]): boolean {
   return false;
 }
 
-/** What a body tap saw: its size, and (textual bodies) the kept bytes up to the cap. */
-export interface TappedBody {
-  length: number;
-  /** false: binary or compressed, recorded by size only. */
-  copy: boolean;
-  /** The kept chunks (references to the stream's own chunks, cut at the cap). */
-  chunks: Buffer[];
-  kept: number;
-}
-
 /** Keeps a stream's bytes up to a cap as they flow past; never pauses or buffers the stream. */
-class BodyTap implements TappedBody {
+class BodyTap {
   chunks: Buffer[] = [];
   kept = 0;
   length = 0;
@@ -119,138 +119,14 @@ class BodyTap implements TappedBody {
     this.chunks.push(part);
     this.kept += part.length;
   }
-}
 
-const bodyTruncated = (b: TappedBody | null) => b !== null && b.copy && b.length > b.kept;
-
-const bodyBase64 = (b: TappedBody) => (b.chunks.length === 1 ? b.chunks[0]! : Buffer.concat(b.chunks, b.kept)).toString('base64');
-
-/** Size only for binary or compressed bodies; no body object when there was none. */
-function edgeBody(b: TappedBody | null): { length: number; data?: string } | undefined {
-  if (b === null || b.length === 0) return undefined;
-  if (!b.copy) return { length: b.length };
-  return { length: b.length, data: bodyBase64(b) };
-}
-
-/** Base64 of a header value as its latin1 bytes (Node decodes header bytes as latin1). */
-function latin1Base64(value: string): string {
-  try {
-    return btoa(value); // the same bytes as Buffer.from(value, 'latin1'), at half the cost
-  } catch {
-    return Buffer.from(value, 'latin1').toString('base64'); // a code point above U+00FF
+  /** The body as captured: one copy of the kept bytes, as latin1 text (cheap to pass to the capture thread). */
+  captured(): CapturedBody {
+    const kept = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.kept);
+    return { length: this.length, copy: this.copy, latin1: this.copy ? kept.toString('latin1') : '' };
   }
 }
 
-const TRUNCATED_ENTRY = `${TRUNCATION_HEADER}:${Buffer.from('true').toString('base64')}`;
-
-function edgeHeaders(raw: string[], truncated: boolean): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) out.push(`${raw[i]}:${latin1Base64(raw[i + 1]!)}`);
-  if (truncated) out.push(TRUNCATED_ENTRY);
-  return out;
-}
-
-const plainIp = (address: string | undefined) => (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-
-/** One proxied call as the capture sees it: plain data, so it can be built and tested alone. */
-export interface Capture {
-  id: string;
-  started: number;
-  method: string | undefined;
-  url: string | undefined;
-  host: string | undefined;
-  encrypted: boolean;
-  httpVersion: string;
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-  localAddress: string | undefined;
-  localPort: number | undefined;
-  reqRawHeaders: string[];
-  reqBody: TappedBody | null;
-  /** null: the upstream could not be reached. */
-  status: number | undefined | null;
-  resRawHeaders: string[];
-  resBody: TappedBody | null;
-  version: string;
-  instanceId: string;
-  /** Milliseconds from the request's arrival to the end of the response. */
-  latencyMs: number;
-}
-
-/** The Edge-format transaction of a capture, as an object (the reference for serializeCapture). */
-export function buildTransaction(c: Capture): EdgeTransaction {
-  const clientIp = plainIp(c.remoteAddress);
-  const reqBody = edgeBody(c.reqBody);
-  const resBody = edgeBody(c.resBody);
-  return {
-    timestamp: (c.started / 1000).toFixed(3),
-    version: '1.0',
-    'transaction-id': c.id,
-    request: {
-      'http-method': c.method ?? 'GET',
-      'uri-query-fragment': c.url ?? '/',
-      ...(c.host !== undefined && { host: c.host }),
-      'http-scheme': c.encrypted ? 'https' : 'http',
-      'http-version': c.httpVersion,
-      'client-ip': clientIp,
-      connection: {
-        'connection-ip': clientIp,
-        'connection-port': c.remotePort ?? 0,
-        'server-ip': plainIp(c.localAddress),
-        'server-port': c.localPort ?? 0,
-      },
-      headers: edgeHeaders(c.reqRawHeaders, bodyTruncated(c.reqBody)),
-      ...(reqBody && { body: reqBody }),
-    },
-    response: {
-      'status-code': c.status !== null ? String(c.status) : '',
-      headers: c.status !== null ? edgeHeaders(c.resRawHeaders, bodyTruncated(c.resBody)) : [],
-      ...(resBody && { body: resBody }),
-    },
-    'txn-meta-data': { source_info: { version: c.version, type: 'tapline-sensor', instance_id: c.instanceId }, data_extractions: { latency_ms: c.latencyMs } },
-  };
-}
-
-/** Printable ASCII without `"` and `\`: a JSON string of these is the characters in quotes. */
-const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const jsonString = (s: string) => (JSON_PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
-const jsonNumber = (n: number) => JSON.stringify(n);
-
-function jsonHeaders(raw: string[], truncated: boolean): string {
-  let out = '[';
-  for (let i = 0; i < raw.length; i += 2) {
-    if (i > 0) out += ',';
-    out += jsonString(`${raw[i]}:${latin1Base64(raw[i + 1]!)}`); // base64 is plain; the name may not be
-  }
-  if (truncated) out += raw.length > 0 ? `,"${TRUNCATED_ENTRY}"` : `"${TRUNCATED_ENTRY}"`;
-  return `${out}]`;
-}
-
-function jsonBody(b: TappedBody | null): string {
-  if (b === null || b.length === 0) return '';
-  if (!b.copy) return `,"body":{"length":${b.length}}`;
-  return `,"body":{"length":${b.length},"data":"${bodyBase64(b)}"}`;
-}
-
-/**
- * The capture as Edge JSON text: exactly JSON.stringify(buildTransaction(c)) (same fields, same
- * order, same escaping), written directly, at about half the cost.
- */
-export function serializeCapture(c: Capture): string {
-  const clientIp = jsonString(plainIp(c.remoteAddress));
-  const upstream = c.status !== null;
-  return `{"timestamp":"${(c.started / 1000).toFixed(3)}","version":"1.0","transaction-id":${jsonString(c.id)},` +
-    `"request":{"http-method":${jsonString(c.method ?? 'GET')},"uri-query-fragment":${jsonString(c.url ?? '/')},` +
-    `${c.host !== undefined ? `"host":${jsonString(c.host)},` : ''}"http-scheme":"${c.encrypted ? 'https' : 'http'}",` +
-    `"http-version":${jsonString(c.httpVersion)},"client-ip":${clientIp},` +
-    `"connection":{"connection-ip":${clientIp},"connection-port":${jsonNumber(c.remotePort ?? 0)},` +
-    `"server-ip":${jsonString(plainIp(c.localAddress))},"server-port":${jsonNumber(c.localPort ?? 0)}},` +
-    `"headers":${jsonHeaders(c.reqRawHeaders, bodyTruncated(c.reqBody))}${jsonBody(c.reqBody)}},` +
-    `"response":{"status-code":${upstream ? jsonString(String(c.status)) : '""'},` +
-    `"headers":${upstream ? jsonHeaders(c.resRawHeaders, bodyTruncated(c.resBody)) : '[]'}${jsonBody(c.resBody)}},` +
-    `"txn-meta-data":{"source_info":{"version":${jsonString(c.version)},"type":"tapline-sensor","instance_id":${jsonString(c.instanceId)}},` +
-    `"data_extractions":{"latency_ms":${jsonNumber(c.latencyMs)}}}}`;
-}
 
 interface Exchange {
   req: http.IncomingMessage;
@@ -260,11 +136,10 @@ interface Exchange {
   resTap: BodyTap | null;
 }
 
-function captureOf(x: Exchange, version: string, instanceId: string): Capture {
+function callOf(x: Exchange): CallRecord {
   const { req, upstream } = x;
   const socket = req.socket;
   return {
-    id: randomUUID(),
     started: x.started,
     method: req.method,
     url: req.url,
@@ -276,12 +151,10 @@ function captureOf(x: Exchange, version: string, instanceId: string): Capture {
     localAddress: socket.localAddress,
     localPort: socket.localPort,
     reqRawHeaders: req.rawHeaders,
-    reqBody: x.reqTap,
+    reqBody: x.reqTap?.captured() ?? null,
     status: upstream ? upstream.statusCode : null,
     resRawHeaders: upstream ? upstream.rawHeaders : [],
-    resBody: x.resTap,
-    version,
-    instanceId,
+    resBody: x.resTap?.captured() ?? null,
     latencyMs: Date.now() - x.started,
   };
 }
@@ -290,26 +163,24 @@ export async function startSensor(options: SensorOptions): Promise<RunningSensor
   const upstream = new URL(options.upstream);
   const secure = upstream.protocol === 'https:';
   const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
-  const forwarder = new Forwarder(options.forwarder);
-  forwarder.start();
-  const version = options.version ?? 'unknown';
   const basePath = upstream.pathname.replace(/\/+$/, '');
+  const capturing = options.capture !== false;
   let instanceId = '';
   try {
     instanceId = hostname(); // once: it is a system call
   } catch {
     // capture only
   }
+  const thread = capturing ? new CaptureThread({ forwarder: options.forwarder, version: options.version ?? 'unknown', instanceId }) : null;
 
   const capture = (x: Exchange) => {
     try {
-      forwarder.enqueueSerialized(serializeCapture(captureOf(x, version, instanceId)));
+      thread?.add(callOf(x));
     } catch {
       // capture failures never reach the client
     }
   };
 
-  const capturing = options.capture !== false;
   const server = http.createServer((req, res) => {
     res.sendDate = false; // the upstream's Date (or none) passes through unchanged
     const x: Exchange = { req, started: Date.now(), reqTap: capturing ? guardedTap(req, options.maxBodyBytes, true) : null, upstream: null, resTap: null };
@@ -376,14 +247,14 @@ export async function startSensor(options: SensorOptions): Promise<RunningSensor
   return {
     url: `http://${shownHost}:${port}`,
     port,
-    forwarder,
+    forwarder: thread ?? NOT_CAPTURING,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       agent.destroy();
-      await forwarder.stop();
+      await thread?.stop();
     },
   };
 }

@@ -1,0 +1,126 @@
+// The proxy's side of the sensor's capture thread (capture-worker.ts). Calls recorded during one
+// turn of the event loop cross to the thread in one message. What the thread has not taken yet is
+// bounded: beyond MAX_UNTAKEN calls, new ones are dropped and counted, so a stalled capture thread
+// can neither slow the proxy nor grow its memory. A thread that dies is started again (what the
+// forwarder had spooled is sent by the new one; what it held in memory is counted as dropped).
+import { Worker } from 'node:worker_threads';
+import type { ForwarderMetrics } from './forwarder.ts';
+import type { CallRecord } from './capture-format.ts';
+import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './capture-worker.ts';
+
+/** Calls posted to the thread and not yet taken by it, at most. */
+const MAX_UNTAKEN = 20_000;
+// Calls cross in batches of up to POST_EVERY, or after POST_DELAY_MS: each message wakes the
+// thread, and on a busy machine a wake-up per event-loop turn costs more than the copying.
+const POST_EVERY = 128;
+const POST_DELAY_MS = 5;
+const RESTART_DELAY_MS = 1000;
+
+const NO_METRICS: ForwarderMetrics = { sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null };
+
+export class CaptureThread {
+  private readonly data: CaptureWorkerData;
+  private worker: Worker | null = null;
+  private batch: CallRecord[] = [];
+  private untaken = 0;
+  /** Dropped here (thread behind or restarting), on top of what the forwarder dropped. */
+  private droppedHere = 0;
+  /** The forwarder's counters as the thread last reported them, plus those of threads before it. */
+  private reported: ForwarderMetrics = NO_METRICS;
+  private earlier: ForwarderMetrics = NO_METRICS;
+  private nextFlushId = 1;
+  private readonly flushes = new Map<number, () => void>();
+  private stopping: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(data: CaptureWorkerData) {
+    this.data = data;
+    this.startWorker();
+  }
+
+  /** Records one call for capture. Never throws and never waits. */
+  add(call: CallRecord): void {
+    if (this.worker === null || this.stopping !== null || this.untaken + this.batch.length >= MAX_UNTAKEN) {
+      this.droppedHere++;
+      return;
+    }
+    this.batch.push(call);
+    if (this.batch.length >= POST_EVERY) this.post();
+    else if (this.timer === null) this.timer = setTimeout(() => this.post(), POST_DELAY_MS);
+  }
+
+  /** Resolves once every call recorded so far was sent, spooled or dropped. */
+  flush(): Promise<void> {
+    this.post();
+    const worker = this.worker;
+    if (worker === null) return Promise.resolve();
+    const id = this.nextFlushId++;
+    return new Promise((resolve) => {
+      this.flushes.set(id, resolve);
+      worker.postMessage({ type: 'flush', id } satisfies ToCaptureWorker);
+    });
+  }
+
+  metrics(): ForwarderMetrics {
+    const r = this.reported;
+    const e = this.earlier;
+    return {
+      sent: e.sent + r.sent,
+      retried: e.retried + r.retried,
+      spooled: e.spooled + r.spooled,
+      dropped: e.dropped + r.dropped + this.droppedHere,
+      queued: r.queued + this.untaken + this.batch.length,
+      spoolQueued: r.spoolQueued,
+      lastError: r.lastError ?? e.lastError,
+    };
+  }
+
+  /** Sends what is recorded to the thread, which stops after spooling what it could not send. */
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      this.post();
+      const worker = this.worker;
+      if (worker === null) return resolve();
+      worker.once('exit', () => resolve());
+      worker.postMessage({ type: 'stop' } satisfies ToCaptureWorker);
+    });
+    return this.stopping;
+  }
+
+  private post(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.batch.length === 0 || this.worker === null) return;
+    const calls = this.batch;
+    this.batch = [];
+    this.untaken += calls.length;
+    this.worker.postMessage({ type: 'calls', calls } satisfies ToCaptureWorker);
+  }
+
+  private startWorker(): void {
+    const worker = new Worker(new URL('./capture-worker.ts', import.meta.url), { workerData: this.data });
+    this.worker = worker;
+    worker.on('message', (m: FromCaptureWorker) => {
+      this.reported = m.metrics;
+      if (m.type === 'taken') this.untaken -= m.count;
+      else if (m.type === 'flushed') {
+        this.flushes.get(m.id)?.();
+        this.flushes.delete(m.id);
+      }
+    });
+    worker.on('error', (err) => console.error(`sensor: the capture thread failed: ${err.message}`));
+    worker.on('exit', () => this.onExit(worker));
+  }
+
+  private onExit(worker: Worker): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    // Whatever the thread held in memory is gone with it; flushes waiting on it are over.
+    this.earlier = { ...this.metrics(), queued: 0, spoolQueued: 0, dropped: this.earlier.dropped + this.reported.dropped + this.reported.queued + this.untaken };
+    this.reported = { ...NO_METRICS, spoolQueued: this.reported.spoolQueued };
+    this.untaken = 0;
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
+    if (this.stopping === null) setTimeout(() => this.stopping === null && this.startWorker(), RESTART_DELAY_MS).unref();
+  }
+}
