@@ -106,7 +106,7 @@ export class CaptureThread {
       else if (m.type === 'flushed') {
         this.flushes.get(m.id)?.();
         this.flushes.delete(m.id);
-      }
+      } else void worker.terminate(); // stopped: its work is spooled; nothing left to wait for
     });
     worker.on('error', (err) => console.error(`sensor: the capture thread failed: ${err.message}`));
     worker.on('exit', () => this.onExit(worker));
