@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { startSensor, type RunningSensor } from '../src/capture/sensor.ts';
-import { buildTransaction, serializeCapture, type Capture, type CapturedBody } from '../src/capture/capture-format.ts';
+import { buildTransaction, serializeCapture, type CallRecord, type Capture, type CapturedBody } from '../src/capture/capture-format.ts';
+import { CaptureThread } from '../src/capture/capture-thread.ts';
+import type { Worker } from 'node:worker_threads';
 import { parseListen, sensorCommand, sensorOptions } from '../src/cli/sensor.ts';
 import { parseArgs } from '../src/cli/args.ts';
 import { createClient, startTestServer, tempDir, type TestServer } from './helpers.ts';
@@ -307,5 +309,59 @@ describe('tapline sensor options', () => {
     assert.equal(parse([...base, '--capture', 'off']).capture, false);
     assert.equal(parse(base, { TAPLINE_SENSOR_CAPTURE: 'off' }).capture, false);
     assert.throws(() => parse([...base, '--capture', 'maybe']), /--capture must be "on" or "off"/);
+  });
+});
+
+describe('capture thread', () => {
+  const call = (url: string): CallRecord => ({
+    started: Date.now(), method: 'GET', url, host: 'api.example.com', encrypted: false, httpVersion: '1.1',
+    remoteAddress: '127.0.0.1', remotePort: 40000, localAddress: '127.0.0.1', localPort: 9000,
+    reqRawHeaders: ['Host', 'api.example.com'], reqBody: null, status: 200, resRawHeaders: [], resBody: null, latencyMs: 1,
+  });
+  let server: TestServer;
+  let client: { clientId: string; secret: string };
+  const options = () => ({
+    edge: server.url, tokenUrl: `${server.url}/auth/realms/tapline/protocol/openid-connect/token`, clientId: client.clientId, clientSecret: client.secret, maxDelayMs: 20,
+  });
+  before(async () => {
+    server = await startTestServer();
+    client = await createClient(server);
+  });
+  after(async () => {
+    await server.destroy();
+  });
+
+  test('beyond its bound, calls the thread has not taken are dropped and counted, never queued', async () => {
+    const thread = new CaptureThread({ forwarder: options(), version: 'test', instanceId: 'x' }, 10);
+    try {
+      // Synchronously, before the thread can take any: 10 are kept, 90 dropped.
+      for (let i = 0; i < 100; i++) thread.add(call(`/bound-${i}`));
+      assert.equal(thread.metrics().dropped, 90);
+      assert.equal(thread.metrics().queued, 10);
+      await thread.flush();
+      const m = thread.metrics();
+      assert.equal(m.sent, 10);
+      assert.equal(m.queued, 0);
+      const items = await stored(server, client.clientId);
+      assert.equal(items.filter((t) => t.uri.startsWith('/bound-')).length, 10);
+    } finally {
+      await thread.stop();
+    }
+  });
+
+  test('a capture thread that dies is started again and capture goes on', async () => {
+    const thread = new CaptureThread({ forwarder: options(), version: 'test', instanceId: 'x' });
+    try {
+      thread.add(call('/before-crash'));
+      await thread.flush();
+      await (thread as unknown as { worker: Worker }).worker.terminate(); // as if it crashed
+      await until(async () => (thread as unknown as { worker: Worker | null }).worker !== null);
+      thread.add(call('/after-restart'));
+      await thread.flush();
+      assert.equal(thread.metrics().sent, 2, 'the counts of the first thread are kept');
+      await until(async () => (await stored(server, client.clientId)).some((t) => t.uri === '/after-restart'));
+    } finally {
+      await thread.stop();
+    }
   });
 });

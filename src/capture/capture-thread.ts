@@ -1,14 +1,15 @@
-// The proxy's side of the sensor's capture thread (capture-worker.ts). Calls recorded during one
-// turn of the event loop cross to the thread in one message. What the thread has not taken yet is
-// bounded: beyond MAX_UNTAKEN calls, new ones are dropped and counted, so a stalled capture thread
-// can neither slow the proxy nor grow its memory. A thread that dies is started again (what the
-// forwarder had spooled is sent by the new one; what it held in memory is counted as dropped).
+// The proxy's side of the sensor's capture thread (capture-worker.ts). Calls recorded at about the
+// same moment (up to 128, or within 5 ms) cross to the thread in one message. What the thread has
+// not taken yet is bounded: beyond MAX_UNTAKEN calls, new ones are dropped and counted, so a
+// stalled capture thread can neither slow the proxy nor grow its memory. A thread that dies is
+// started again (what the forwarder had spooled is sent by the new one; what it held in memory is
+// counted as dropped).
 import { Worker } from 'node:worker_threads';
 import type { ForwarderMetrics } from './forwarder.ts';
 import type { CallRecord } from './capture-format.ts';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './capture-worker.ts';
 
-/** Calls posted to the thread and not yet taken by it, at most. */
+/** Calls posted to the thread and not yet taken by it, at most (default). */
 const MAX_UNTAKEN = 20_000;
 // Calls cross in batches of up to POST_EVERY, or after POST_DELAY_MS: each message wakes the
 // thread, and on a busy machine a wake-up per event-loop turn costs more than the copying.
@@ -20,6 +21,7 @@ const NO_METRICS: ForwarderMetrics = { sent: 0, retried: 0, spooled: 0, dropped:
 
 export class CaptureThread {
   private readonly data: CaptureWorkerData;
+  private readonly maxUntaken: number;
   private worker: Worker | null = null;
   private batch: CallRecord[] = [];
   private untaken = 0;
@@ -33,14 +35,15 @@ export class CaptureThread {
   private stopping: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(data: CaptureWorkerData) {
+  constructor(data: CaptureWorkerData, maxUntaken = MAX_UNTAKEN) {
     this.data = data;
+    this.maxUntaken = maxUntaken;
     this.startWorker();
   }
 
   /** Records one call for capture. Never throws and never waits. */
   add(call: CallRecord): void {
-    if (this.worker === null || this.stopping !== null || this.untaken + this.batch.length >= MAX_UNTAKEN) {
+    if (this.worker === null || this.stopping !== null || this.untaken + this.batch.length >= this.maxUntaken) {
       this.droppedHere++;
       return;
     }
