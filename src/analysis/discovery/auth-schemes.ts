@@ -3,6 +3,7 @@
 // a header or the query), or a session cookie. Works on captures that dropped the JWT signature
 // (the APIM policy sends `header.claims.`). Values are never kept, only names and claims.
 import type { Header } from '../../wire/transaction.ts';
+import { makeRoom } from '../bounded-map.ts';
 
 export interface AuthScheme {
   /** `none`, `basic`, `bearer`, `apiKey`, `cookie`, or another Authorization scheme in lower case. */
@@ -25,18 +26,40 @@ const SESSION_COOKIES = /sess|sid$|^sid|token|auth|jwt|connect\.sid|jsessionid|p
 function base64UrlJson(part: string): Record<string, unknown> | null {
   try {
     const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.freeze(value as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
 
-/** A JWT's unsigned header and claims (signature optional: captures may drop it). */
-export function jwtParts(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } | null {
+// Decoded JWT headers and claims by their base64url text. A client sends the same token on every
+// call until it expires, and analysis reads it three times per transaction (auth schemes, actor,
+// JWT checks). Only the unsigned parts are keys, never the signature that makes a token usable:
+// they are what a capture may send in clear anyway (the APIM policy keeps them).
+const DECODED_LIMIT = 4096;
+const MAX_PART_LENGTH = 4096;
+const decoded = new Map<string, Record<string, unknown> | null>();
+
+function decodedPart(part: string): Record<string, unknown> | null {
+  if (part.length > MAX_PART_LENGTH) return base64UrlJson(part);
+  let value = decoded.get(part);
+  if (value === undefined) {
+    value = base64UrlJson(part);
+    makeRoom(decoded, DECODED_LIMIT);
+    decoded.set(part, value);
+  }
+  return value;
+}
+
+/**
+ * A JWT's unsigned header and claims (signature optional: captures may drop it). The objects are
+ * shared between calls with the same token, and frozen.
+ */
+export function jwtParts(token: string): { header: Readonly<Record<string, unknown>>; claims: Readonly<Record<string, unknown>> } | null {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[0]!.startsWith('eyJ')) return null;
-  const header = base64UrlJson(parts[0]!);
-  const claims = base64UrlJson(parts[1]!);
+  const header = decodedPart(parts[0]!);
+  const claims = decodedPart(parts[1]!);
   return header && claims && typeof header.alg === 'string' ? { header, claims } : null;
 }
 
