@@ -427,6 +427,10 @@ export function storeSuite(name: string, open: OpenStore, skip: string | false =
       assert.deepEqual(await store.analysisState('a%'), [['a%:4', 4]]);
       assert.deepEqual((await store.analysisState('')).map(([k]) => k), ['A_b:3', 'a%:4', 'a_b', 'a_b:1', 'axb:2', 'b:5']);
       assert.deepEqual(await store.analysisState('zzz'), []);
+      // Exact keys only: no prefix match, no wildcard, absent keys left out, in key order.
+      assert.deepEqual(await store.analysisStateOf(['b:5', 'a_b', 'a%', 'nope']), [['a_b', 0], ['b:5', [5]]]);
+      assert.deepEqual(await store.analysisStateOf([]), []);
+      assert.equal((await store.analysisStateOf(Array.from({ length: 1200 }, (_, i) => (i === 1100 ? 'axb:2' : `k${i}`)))).length, 1);
     });
 
     test('findings: folded per (type, endpoint, actor, subject) in the analysis commit; filters, status, reopen when seen again', async () => {

@@ -20,7 +20,7 @@ export interface AnalysisWorkerData {
 }
 
 export type ToWorker = { type: 'wake' } | { type: 'stop' } | { type: 'stats'; batch: StatsBatch };
-export type FromWorker = { type: 'ack'; seq: number; processed: number; failures: number } | { type: 'stopped' };
+export type FromWorker = { type: 'ack'; seq: number; processed: number; failures: number; hostsInMemory: number } | { type: 'stopped' };
 
 
 export class AnalysisHost {
@@ -33,6 +33,8 @@ export class AnalysisHost {
   /** Counted across worker restarts. */
   processed = 0;
   failures = 0;
+  /** Hosts whose discovery the worker keeps in memory (RunnerOptions.maxHosts bounds it). */
+  hostsInMemory = 0;
   private base = { processed: 0, failures: 0 };
 
   constructor(log: TransactionLog, source: LogSource, data: Omit<AnalysisWorkerData, 'log'>, onError: (err: Error) => void) {
@@ -53,6 +55,7 @@ export class AnalysisHost {
       if (this.source.kind === 'sqlite') this.log.ack(CONSUMER, m.seq);
       this.processed = this.base.processed + m.processed;
       this.failures = this.base.failures + m.failures;
+      this.hostsInMemory = m.hostsInMemory;
     });
     worker.on('error', (err) => this.onError(err));
     worker.on('exit', (code) => {

@@ -79,16 +79,54 @@ export class InventoryStep {
   /** Rebuilds the step from what the store kept: discovery state per host and endpoint records. */
   static restore(hostStates: Array<[string, unknown]>, endpoints: EndpointRecord[]): InventoryStep {
     const step = new InventoryStep();
+    step.load(hostStates, endpoints);
+    return step;
+  }
+
+  /**
+   * Takes back hosts from what the store kept (at start, or hosts evicted earlier): their
+   * discovery state and their endpoints' aggregates, as they were saved.
+   */
+  load(hostStates: Array<[string, unknown]>, endpoints: EndpointRecord[]): void {
     for (const [, state] of hostStates) {
       const h = HostDiscovery.fromJSON(state as HostState);
-      step.hosts.set(h.host, h);
+      this.hosts.set(h.host, h);
     }
     for (const e of endpoints) {
       const d = e.detail as { key?: string; stats?: EndpointStats; history?: Aggregate['history'] };
-      if (!d.key || !d.stats) continue;
-      step.aggregates.set(e.id, { host: e.host, method: e.method, key: d.key, stats: d.stats, history: d.history ?? [], template: e.pathTemplate, ref: null, sensitive: (e.detail as { sensitive?: Record<string, SensitiveField> }).sensitive ?? {} });
+      if (!d.key || !d.stats || this.aggregates.has(e.id)) continue;
+      this.aggregates.set(e.id, { host: e.host, method: e.method, key: d.key, stats: d.stats, history: d.history ?? [], template: e.pathTemplate, ref: null, sensitive: (e.detail as { sensitive?: Record<string, SensitiveField> }).sensitive ?? {} });
     }
-    return step;
+  }
+
+  /** Whether the host's discovery is in memory. */
+  has(name: string): boolean {
+    return this.hosts.has(name);
+  }
+
+  get hostCount(): number {
+    return this.hosts.size;
+  }
+
+  /**
+   * Forgets the least recently observed hosts (their discovery and endpoint aggregates) until at
+   * most `max` remain, freeing a tenth of `max` more so this runs rarely. Only hosts whose state
+   * is saved go: call it after the changes were committed; a host with observations not settled
+   * yet stays. Returns the hosts forgotten; load() takes them back from the store.
+   */
+  evict(max: number): string[] {
+    if (this.hosts.size <= max) return [];
+    let excess = this.hosts.size - max + Math.ceil(max / 10);
+    const gone = new Set<string>();
+    for (const name of this.hosts.keys()) {
+      if (excess <= 0) break;
+      if (this.dirtyHosts.has(name) || this.unsettled.has(name)) continue;
+      gone.add(name);
+      excess--;
+    }
+    for (const name of gone) this.hosts.delete(name);
+    for (const [id, agg] of this.aggregates) if (gone.has(agg.host) && !this.dirty.has(id)) this.aggregates.delete(id);
+    return [...gone];
   }
 
   /** Discovery of a host (created on first sight). */
@@ -213,6 +251,9 @@ export class InventoryStep {
         for (const e of h.endpoints()) current.set(endpointId(name, e.key), e);
       }
       state.push([`${HOST_STATE_PREFIX}${name}`, h.toJSON()]);
+      // Most recently observed last: evict() forgets hosts from the front.
+      this.hosts.delete(name);
+      this.hosts.set(name, h);
     }
     if (settle) this.unsettled.clear();
     else for (const name of this.dirtyHosts) this.unsettled.add(name);

@@ -34,6 +34,8 @@ export const ANALYSIS_CONSUMER = 'analysis';
 const SETTLE_MS = 1_000;
 /** How often uploaded specs and user rules are re-read (they apply to traffic from then on). */
 const SPEC_REFRESH_MS = 2_000;
+/** Hosts whose discovery stays in memory by default (the least recently seen others wait in the store). */
+export const DEFAULT_MAX_HOSTS = 10_000;
 
 export interface RunnerOptions extends RecordOptions {
   clientIp: ClientIpOptions;
@@ -46,6 +48,13 @@ export interface RunnerOptions extends RecordOptions {
   consumer?: string;
   /** The hosts whose discovery state this runner owns (default: all). */
   ownsHost?: (host: string) => boolean;
+  /**
+   * Hosts whose discovery and endpoint aggregates are kept in memory (default DEFAULT_MAX_HOSTS).
+   * Beyond it the least recently seen are forgotten after their state was committed, and read
+   * back from the store when their traffic returns, so memory stays bounded with any number of
+   * hosts (a subdomain per tenant).
+   */
+  maxHosts?: number;
 }
 
 export class AnalysisRunner {
@@ -80,8 +89,14 @@ export class AnalysisRunner {
   private hostInputs = '';
   /** Spec id -> its summary (documents never change once uploaded). */
   private readonly summaries = new Map<string, SpecSummary>();
+  /** Some hosts' discovery is in the store only (evicted, or not loaded at start). */
+  private hostsInStoreOnly = false;
   processed = 0;
   failures = 0;
+
+  get hostsInMemory(): number {
+    return this.inventory?.hostCount ?? 0;
+  }
 
   private get consumerName(): string {
     return this.options.consumer ?? ANALYSIS_CONSUMER;
@@ -111,6 +126,7 @@ export class AnalysisRunner {
     const owns = this.options.ownsHost ?? (() => true);
     const hostStates = (await this.store.analysisState(HOST_STATE_PREFIX)).filter(([key]) => owns(key.slice(HOST_STATE_PREFIX.length)));
     this.inventory = InventoryStep.restore(hostStates, (await this.store.allEndpoints()).filter((e) => owns(e.host)));
+    this.evictHosts();
     this.actors = ActorProfiles.restore((await this.store.recentActors(Date.now() - ACTOR_RESUME_MS)).filter((a) => owns(a.host)));
     while (this.running) {
       const entries = await this.consumer.next(this.options.batchSize);
@@ -154,10 +170,14 @@ export class AnalysisRunner {
         console.error(`analysis: cannot analyze log entry ${e.seq}: ${(err as Error).message}`);
       }
     }
-    // A host seen for the first time gets its rules and spec before its first transaction.
-    const known = new Set(inventory.hostNames());
-    const fresh = batch.some(({ l }) => !known.has(hostOf(l.transaction)));
-    if (fresh) for (const { l } of batch) inventory.host(hostOf(l.transaction));
+    // A host seen for the first time (or back from the store) gets its rules and spec before its
+    // first transaction.
+    const names = new Set(batch.map(({ l }) => hostOf(l.transaction)));
+    const fresh = [...names].some((h) => !inventory.has(h));
+    if (fresh) {
+      await this.loadStoredHosts(names);
+      for (const h of names) inventory.host(h);
+    }
     await this.refreshSpecs(fresh);
     const findings: FindingObservation[] = [];
     for (const { l, masked, locations } of batch) {
@@ -214,6 +234,34 @@ export class AnalysisRunner {
       console.error(`analysis: the store refused a batch up to log entry ${seq} of ${this.consumerName}: another analyzer committed past it (is a partition assigned twice?)`);
     }
     this.committed = seq;
+    if (applied) this.evictHosts();
+  }
+
+  /** Takes back, from the store, the discovery of those hosts that were evicted from memory. */
+  private async loadStoredHosts(names: Iterable<string>): Promise<void> {
+    if (!this.hostsInStoreOnly) return;
+    const inventory = this.inventory!;
+    const missing = [...names].filter((h) => !inventory.has(h));
+    if (missing.length === 0) return;
+    const states = await this.store.analysisStateOf(missing.map((h) => `${HOST_STATE_PREFIX}${h}`));
+    if (states.length === 0) return;
+    const hosts = states.map(([key]) => key.slice(HOST_STATE_PREFIX.length));
+    const endpoints = (await this.store.listEndpoints({ hosts, sort: 'path', limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items;
+    inventory.load(states, endpoints);
+  }
+
+  /** Keeps at most maxHosts hosts' discovery in memory (after a commit: their state is saved). */
+  private evictHosts(): void {
+    const gone = this.inventory!.evict(this.options.maxHosts ?? DEFAULT_MAX_HOSTS);
+    if (gone.length === 0) return;
+    this.hostsInStoreOnly = true;
+    for (const host of gone) {
+      // Derived per-host settings go too (recomputed when the host returns), except the rules
+      // and spec already in its saved state, which need not be applied again.
+      this.onboarded.delete(host);
+      this.versions.delete(host);
+      if (this.appliedSpecs.get(host) === null) this.appliedSpecs.delete(host);
+    }
   }
 
   /** The log is idle and discovery has unsettled observations: settle and save them. */
@@ -221,7 +269,7 @@ export class AnalysisRunner {
     this.settledAt = Date.now();
     const changes = this.inventory!.takeChanges(this.settledAt, true);
     const findings = this.inventoryFindings(changes.endpoints, []);
-    await this.store.commitAnalysis({ consumer: this.consumerName, seq: this.committed, transactions: [], findings, settleOnly: true, ...changes });
+    if (await this.store.commitAnalysis({ consumer: this.consumerName, seq: this.committed, transactions: [], findings, settleOnly: true, ...changes })) this.evictHosts();
   }
 
   /**
@@ -265,6 +313,9 @@ export class AnalysisRunner {
     // first time need them: with many hosts (a subdomain per tenant), going over all of them on
     // every batch that brings a new one cost more than analysing the batch.
     const inputs = JSON.stringify([apps.map((a) => [a.id, a.hosts]), specInfos.map((i) => [i.id, i.applicationId]), discoveryRules.map((r) => r.id)]);
+    // A host with discovery rules is taken back from the store before its rules change, or its
+    // saved state would be replaced by an empty one.
+    await this.loadStoredHosts([...rules.keys()].filter((h) => (this.appliedRules.get(h) ?? '') !== rules.get(h)!.map((r) => r.id).join(',')));
     const hosts = inputs === this.hostInputs ? inventory.hostNames().filter((h) => !this.onboarded.has(h)) : inventory.hostNames();
     this.hostInputs = inputs;
     for (const host of new Set([...hosts, ...rules.keys()])) {

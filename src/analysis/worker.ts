@@ -25,7 +25,11 @@ const clientIp = {
 };
 const runners: AnalysisRunner[] = [];
 const closers: Array<() => Promise<void> | void> = [];
-const counts = () => ({ processed: runners.reduce((a, r) => a + r.processed, 0), failures: runners.reduce((a, r) => a + r.failures, 0) });
+const counts = () => ({
+  processed: runners.reduce((a, r) => a + r.processed, 0),
+  failures: runners.reduce((a, r) => a + r.failures, 0),
+  hostsInMemory: runners.reduce((a, r) => a + r.hostsInMemory, 0),
+});
 
 if (data.log.kind === 'sqlite') {
   const reader = new SqliteLogReader(data.log.path, data.log.from, (seq) => port.postMessage({ type: 'ack', seq, ...counts() } satisfies FromWorker));

@@ -25,6 +25,7 @@ export const SERVE_OPTIONS = [
   { flag: 'client-ip-headers', env: 'TAPLINE_CLIENT_IP_HEADERS', kind: 'list', default: ['x-forwarded-for', 'x-real-ip', 'true-client-ip', 'cf-connecting-ip', 'forwarded'], help: 'headers tried, in order, for the client IP when the capture sends none' },
   { flag: 'store-body-bytes', env: 'TAPLINE_STORE_BODY_BYTES', kind: 'int', default: 16_384, help: 'bytes of each body kept with recent transactions' },
   { flag: 'retain-transactions', env: 'TAPLINE_RETAIN_TRANSACTIONS', kind: 'int', default: 100_000, help: 'recent transactions kept (count)' },
+  { flag: 'analysis-max-hosts', env: 'TAPLINE_ANALYSIS_MAX_HOSTS', kind: 'int', default: 10_000, help: 'hosts whose discovery analysis keeps in memory; the least recently seen others wait in the store' },
   { flag: 'retain-hours', env: 'TAPLINE_RETAIN_HOURS', kind: 'int', default: 168, help: 'recent transactions kept (age, hours)' },
   { flag: 'max-pending-bytes', env: 'TAPLINE_MAX_PENDING_BYTES', kind: 'int', default: 64 * 1024 * 1024, help: 'answer 503 when this many bytes wait for the log' },
   { flag: 'max-lag', env: 'TAPLINE_MAX_LAG', kind: 'int', default: 1_000_000, help: 'answer 503 when analysis is this many transactions behind (0: never)' },

@@ -162,6 +162,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       redactionKey: await installationSecret(store, 'redaction_key'),
       batchSize: 1024,
       retainCount: o.retainTransactions,
+      maxHosts: o.analysisMaxHosts,
       retainMs: o.retainHours * 3600_000,
     },
   }, (err) => app.log.error({ err }, 'analysis worker failed'));

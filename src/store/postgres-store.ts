@@ -648,6 +648,12 @@ export class PostgresStore implements Store {
     return { items: rows.map(toEndpoint), total: num(count!.n) };
   }
 
+  async analysisStateOf(keys: string[]): Promise<Array<[string, unknown]>> {
+    if (keys.length === 0) return [];
+    const rows = await this.sql`SELECT key, value FROM analysis_state WHERE key = ANY(${keys}::text[]) ORDER BY key`;
+    return rows.map((r) => [r.key as string, JSON.parse(r.value) as unknown]);
+  }
+
   async allEndpoints(): Promise<EndpointRecord[]> {
     return (await this.sql`SELECT * FROM endpoints ORDER BY id`).map(toEndpoint);
   }

@@ -482,6 +482,17 @@ export class SqliteStore implements Store {
       .map((r) => [r.key as string, JSON.parse(r.value as string) as unknown]);
   }
 
+  async analysisStateOf(keys: string[]): Promise<Array<[string, unknown]>> {
+    const out: Array<[string, unknown]> = [];
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      for (const r of this.all(`SELECT key, value FROM analysis_state WHERE key IN (${chunk.map(() => '?').join(',')})`, ...chunk)) {
+        out.push([r.key as string, JSON.parse(r.value as string) as unknown]);
+      }
+    }
+    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   async listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }> {
     const where: string[] = [];
     const params: SQLInputValue[] = [];

@@ -276,6 +276,8 @@ export interface Store {
   analysisProgress(consumer: string): Promise<number>;
   /** Analyzer state whose keys start with `prefix`. */
   analysisState(prefix: string): Promise<Array<[string, unknown]>>;
+  /** Analyzer state under exactly these keys (those that exist), in key order. */
+  analysisStateOf(keys: string[]): Promise<Array<[string, unknown]>>;
   listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }>;
   allEndpoints(): Promise<EndpointRecord[]>;
   getEndpoint(id: string): Promise<EndpointRecord | null>;
