@@ -4,9 +4,12 @@
 // applications, wrk posts batches of 50 for a few seconds, then the drop of the analysis lag over
 // the next seconds gives the drain rate. Runs alternate (few, many, few, many); medians compared.
 //
+// After each run it also prints the hosts analysis keeps in memory and the process's resident memory.
+//
 //   node bench/hosts/run.ts [--load 4] [--measure 8] [--rounds 2]
+//   env: BENCH_TAPLINE_ARGS (extra flags for tapline serve, e.g. "--analysis-max-hosts 1000000")
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHAPES, transaction } from '../pipeline/traffic.ts';
@@ -18,7 +21,8 @@ const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
 
 async function drainRate(mode: 'few' | 'many'): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'tapline-hosts-'));
-  const t = await startChild(`tapline (${mode} hosts)`, ['bin/tapline.js', 'serve', '--data', work, '--port', '0', '--log-level', 'error'], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
+  const extra = (process.env.BENCH_TAPLINE_ARGS ?? '').split(' ').filter(Boolean);
+  const t = await startChild(`tapline (${mode} hosts)`, ['bin/tapline.js', 'serve', '--data', work, '--port', '0', '--log-level', 'error', ...extra], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
   try {
     const c = await admin(t.url, '/clients', { name: 'bench' });
     for (let a = 0; a < 5; a++) await admin(t.url, '/applications', { name: `app${a}`, hosts: [`*.tenant${a}.example`, `api${a}.example`] });
@@ -35,8 +39,11 @@ async function drainRate(mode: 'few' | 'many'): Promise<number> {
     const before = metricValue(await metricsText(t.url), 'tapline_analysis_lag');
     const started = Date.now();
     await sleep(MEASURE_S * 1000);
-    const after = metricValue(await metricsText(t.url), 'tapline_analysis_lag');
+    const text = await metricsText(t.url);
+    const after = metricValue(text, 'tapline_analysis_lag');
     if (after === 0) console.log(`  (${mode}: the backlog ran out before the end; raise --load)`);
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${t.proc.pid}/status`, 'utf8'))?.[1];
+    console.log(`  (${mode}: ${metricValue(text, 'tapline_analysis_processed_total')} analysed, ${metricValue(text, 'tapline_analysis_hosts_in_memory')} hosts in memory, resident memory ${Math.round(Number(rss) / 1024)} MB)`);
     return Math.round((before - after) / ((Date.now() - started) / 1000));
   } finally {
     await stopChild(t);
