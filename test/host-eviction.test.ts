@@ -91,4 +91,18 @@ describe('analysis keeps a bounded number of hosts in memory', () => {
     assert.ok((await metric(bounded, 'tapline_analysis_hosts_in_memory')) <= 3);
     assert.equal(await metric(unbounded, 'tapline_analysis_hosts_in_memory'), HOSTS.length);
   });
+
+  test('after a restart only the most recently active hosts come back; the others load with their traffic', async () => {
+    const dataDir = bounded.server.dataDir;
+    await bounded.server.close();
+    const server = await startTestServer({ analysisMaxHosts: 3 }, dataDir);
+    const c = await createClient(server);
+    bounded = { server, token: await getToken(server, c.clientId, c.secret) };
+    await server.runner.drain();
+    assert.ok((await metric(bounded, 'tapline_analysis_hosts_in_memory')) <= 3);
+    for (const host of [HOSTS[0]!, HOSTS[9]!, HOSTS[4]!]) {
+      for (const s of [bounded, unbounded]) await send(s, host, calls(3, 1));
+    }
+    assert.deepEqual(await inventory(bounded), await inventory(unbounded));
+  });
 });

@@ -430,6 +430,13 @@ export function storeSuite(name: string, open: OpenStore, skip: string | false =
       // Exact keys only: no prefix match, no wildcard, absent keys left out, in key order.
       assert.deepEqual(await store.analysisStateOf(['b:5', 'a_b', 'a%', 'nope']), [['a_b', 0], ['b:5', [5]]]);
       assert.deepEqual(await store.analysisStateOf([]), []);
+      // The most recently written first, at most the limit, within the prefix.
+      await new Promise((resolve) => setTimeout(resolve, 5)); // a later write time
+      await store.commitAnalysis(commit('w', 2, { state: [['a_b:1', 11]] }));
+      const recent = await store.recentAnalysisState('a_b', 5);
+      assert.deepEqual(recent[0], ['a_b:1', 11]);
+      assert.deepEqual(recent.map(([k]) => k).sort(), ['a_b', 'a_b:1']);
+      assert.deepEqual(await store.recentAnalysisState('a_b', 1), [['a_b:1', 11]]);
       assert.equal((await store.analysisStateOf(Array.from({ length: 1200 }, (_, i) => (i === 1100 ? 'axb:2' : `k${i}`)))).length, 1);
     });
 

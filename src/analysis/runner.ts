@@ -124,9 +124,14 @@ export class AnalysisRunner {
   private async run(): Promise<void> {
     this.committed = await this.store.analysisProgress(this.consumerName);
     const owns = this.options.ownsHost ?? (() => true);
-    const hostStates = (await this.store.analysisState(HOST_STATE_PREFIX)).filter(([key]) => owns(key.slice(HOST_STATE_PREFIX.length)));
-    this.inventory = InventoryStep.restore(hostStates, (await this.store.allEndpoints()).filter((e) => owns(e.host)));
-    this.evictHosts();
+    // At most maxHosts hosts come back at start, the most recently active; the others are read
+    // when their traffic returns, so a store with state for very many hosts cannot exhaust memory.
+    const maxHosts = this.options.maxHosts ?? DEFAULT_MAX_HOSTS;
+    const recent = await this.store.recentAnalysisState(HOST_STATE_PREFIX, maxHosts + 1);
+    this.hostsInStoreOnly = recent.length > maxHosts;
+    // Least recently active first: the order evict() forgets them in.
+    const hostStates = recent.slice(0, maxHosts).filter(([key]) => owns(key.slice(HOST_STATE_PREFIX.length))).reverse();
+    this.inventory = InventoryStep.restore(hostStates, await this.endpointsOf(hostStates.map(([key]) => key.slice(HOST_STATE_PREFIX.length))));
     this.actors = ActorProfiles.restore((await this.store.recentActors(Date.now() - ACTOR_RESUME_MS)).filter((a) => owns(a.host)));
     while (this.running) {
       const entries = await this.consumer.next(this.options.batchSize);
@@ -245,9 +250,16 @@ export class AnalysisRunner {
     if (missing.length === 0) return;
     const states = await this.store.analysisStateOf(missing.map((h) => `${HOST_STATE_PREFIX}${h}`));
     if (states.length === 0) return;
-    const hosts = states.map(([key]) => key.slice(HOST_STATE_PREFIX.length));
-    const endpoints = (await this.store.listEndpoints({ hosts, sort: 'path', limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items;
-    inventory.load(states, endpoints);
+    inventory.load(states, await this.endpointsOf(states.map(([key]) => key.slice(HOST_STATE_PREFIX.length))));
+  }
+
+  /** The stored endpoints of these hosts (queried a few hundred hosts at a time). */
+  private async endpointsOf(hosts: string[]): Promise<EndpointRecord[]> {
+    const out: EndpointRecord[] = [];
+    for (let i = 0; i < hosts.length; i += 500) {
+      out.push(...(await this.store.listEndpoints({ hosts: hosts.slice(i, i + 500), sort: 'path', limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items);
+    }
+    return out;
   }
 
   /** Keeps at most maxHosts hosts' discovery in memory (after a commit: their state is saved). */

@@ -648,9 +648,17 @@ export class PostgresStore implements Store {
     return { items: rows.map(toEndpoint), total: num(count!.n) };
   }
 
+  async recentAnalysisState(prefix: string, limit: number): Promise<Array<[string, unknown]>> {
+    const rows = await this.sql`
+      SELECT key, value FROM analysis_state
+      WHERE key >= ${text(prefix)}::text AND left(key, length(${text(prefix)}::text)) = ${text(prefix)}::text
+      ORDER BY updated_at DESC, key LIMIT ${limit}`;
+    return rows.map((r) => [r.key as string, JSON.parse(r.value) as unknown]);
+  }
+
   async analysisStateOf(keys: string[]): Promise<Array<[string, unknown]>> {
     if (keys.length === 0) return [];
-    const rows = await this.sql`SELECT key, value FROM analysis_state WHERE key = ANY(${keys}::text[]) ORDER BY key`;
+    const rows = await this.sql`SELECT key, value FROM analysis_state WHERE key = ANY(${keys.map(text)}::text[]) ORDER BY key`;
     return rows.map((r) => [r.key as string, JSON.parse(r.value) as unknown]);
   }
 

@@ -482,6 +482,11 @@ export class SqliteStore implements Store {
       .map((r) => [r.key as string, JSON.parse(r.value as string) as unknown]);
   }
 
+  async recentAnalysisState(prefix: string, limit: number): Promise<Array<[string, unknown]>> {
+    return this.all('SELECT key, value FROM analysis_state WHERE substr(key, 1, length(?)) = ? ORDER BY updated_at DESC, key LIMIT ?', prefix, prefix, limit)
+      .map((r) => [r.key as string, JSON.parse(r.value as string) as unknown]);
+  }
+
   async analysisStateOf(keys: string[]): Promise<Array<[string, unknown]>> {
     const out: Array<[string, unknown]> = [];
     for (let i = 0; i < keys.length; i += 500) {

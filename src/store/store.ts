@@ -278,6 +278,8 @@ export interface Store {
   analysisState(prefix: string): Promise<Array<[string, unknown]>>;
   /** Analyzer state under exactly these keys (those that exist), in key order. */
   analysisStateOf(keys: string[]): Promise<Array<[string, unknown]>>;
+  /** At most `limit` entries of analyzer state whose keys start with `prefix`, the most recently written first. */
+  recentAnalysisState(prefix: string, limit: number): Promise<Array<[string, unknown]>>;
   listEndpoints(q: EndpointQuery): Promise<{ items: EndpointRecord[]; total: number }>;
   allEndpoints(): Promise<EndpointRecord[]>;
   getEndpoint(id: string): Promise<EndpointRecord | null>;
