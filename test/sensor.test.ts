@@ -310,6 +310,74 @@ describe('tapline sensor options', () => {
     assert.equal(parse(base, { TAPLINE_SENSOR_CAPTURE: 'off' }).capture, false);
     assert.throws(() => parse([...base, '--capture', 'maybe']), /--capture must be "on" or "off"/);
   });
+
+  test('--status-listen, off by default', () => {
+    const base = ['--listen', '0', '--upstream', 'http://127.0.0.1:9000', '--edge', 'http://127.0.0.1:8080', '--client-id', 'gw', '--client-secret', 's'];
+    assert.equal(parse(base).statusListen, undefined);
+    assert.deepEqual(parse([...base, '--status-listen', '127.0.0.1:9100']).statusListen, { host: '127.0.0.1', port: 9100 });
+    assert.throws(() => parse([...base, '--status-listen', 'nope']), /--status-listen must be HOST:PORT/);
+  });
+});
+
+describe('sensor status endpoints', () => {
+  let server: TestServer;
+  let backend: { url: string; close(): Promise<void> };
+  let client: { clientId: string; secret: string };
+  before(async () => {
+    server = await startTestServer();
+    backend = await startBackend();
+    client = await createClient(server);
+  });
+  after(async () => {
+    await backend.close();
+    await server.destroy();
+  });
+  const json = async (url: string) => {
+    const res = await fetch(url);
+    return { status: res.status, body: await res.json() as { status: string; calls: number; forwarder: { sent: number; spoolQueued: number } } };
+  };
+
+  test('delivering: /healthz and /readyz 200, /metrics counts calls and what the edge took', async () => {
+    const sensor = await startSensor({
+      host: '127.0.0.1', port: 0, upstream: backend.url, maxBodyBytes: CAP, statusListen: { host: '127.0.0.1', port: 0 },
+      forwarder: { edge: server.url, tokenUrl: `${server.url}/auth/realms/tapline/protocol/openid-connect/token`, clientId: client.clientId, clientSecret: client.secret, maxDelayMs: 20 },
+    });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await call(sensor.url, `/hello?i=${i}`)).status, 200);
+      await sensor.forwarder.flush();
+      const ready = await json(`${sensor.statusUrl}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(ready.body.status, 'delivering');
+      assert.equal(ready.body.calls, 3);
+      const metrics = await (await fetch(`${sensor.statusUrl}/metrics`)).text();
+      assert.match(metrics, /^tapline_sensor_calls_total 3$/m);
+      assert.match(metrics, /^tapline_forwarder_sent_total 3$/m);
+      assert.equal((await fetch(`${sensor.statusUrl}/nope`)).status, 404);
+      assert.equal((await call(sensor.url, '/healthz')).status, 200, 'the proxy port passes /healthz to the upstream');
+    } finally {
+      await sensor.close();
+    }
+  });
+
+  test('not delivering: the edge cannot be reached, so /readyz answers 503 while /healthz says why', async () => {
+    const spoolDir = tempDir('tapline-sensor-status-');
+    const sensor = await startSensor({
+      host: '127.0.0.1', port: 0, upstream: backend.url, maxBodyBytes: CAP, statusListen: { host: '127.0.0.1', port: 0 },
+      forwarder: { edge: 'http://127.0.0.1:1', tokenUrl: 'http://127.0.0.1:1/token', clientId: 'x', clientSecret: 'y', spoolDir, maxDelayMs: 20, retryInitialMs: 20, retryMaxMs: 100, maxAttempts: 1 },
+    });
+    try {
+      assert.equal((await call(sensor.url, '/hello')).status, 200, 'the API answers whatever happens to capture');
+      await sensor.forwarder.flush();
+      assert.equal((await json(`${sensor.statusUrl}/readyz`)).status, 503);
+      const health = await json(`${sensor.statusUrl}/healthz`);
+      assert.equal(health.status, 200);
+      assert.equal(health.body.status, 'not delivering');
+      assert.ok(health.body.forwarder.spoolQueued >= 1, JSON.stringify(health.body));
+    } finally {
+      await sensor.close();
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('capture thread', () => {

@@ -34,6 +34,8 @@ export class CaptureThread {
   private readonly flushes = new Map<number, () => void>();
   private stopping: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** When the edge last took a batch (ms since the epoch), as the thread reported it. */
+  lastDelivery: number | null = null;
 
   constructor(data: CaptureWorkerData, maxUntaken = MAX_UNTAKEN) {
     this.data = data;
@@ -104,6 +106,7 @@ export class CaptureThread {
     const worker = new Worker(new URL('./capture-worker.ts', import.meta.url), { workerData: this.data });
     this.worker = worker;
     worker.on('message', (m: FromCaptureWorker) => {
+      if (m.metrics.sent > this.reported.sent) this.lastDelivery = Date.now();
       this.reported = m.metrics;
       if (m.type === 'taken') this.untaken -= m.count;
       else if (m.type === 'flushed') {

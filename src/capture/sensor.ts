@@ -25,6 +25,8 @@ export interface SensorOptions {
   version?: string;
   /** false: a plain proxy, nothing captured (the baseline of bench/sensor). Default true. */
   capture?: boolean;
+  /** Where to serve /healthz, /readyz and /metrics (the proxy's own port passes every path upstream). */
+  statusListen?: { host: string; port: number };
 }
 
 /** The sensor's capture, as far as its operator sees it. */
@@ -32,11 +34,15 @@ export interface CaptureControl {
   /** Resolves once every call so far was sent to the edge, spooled or dropped. */
   flush(): Promise<void>;
   metrics(): ForwarderMetrics;
+  /** When the edge last took a batch (ms since the epoch; null: never). */
+  readonly lastDelivery: number | null;
 }
 
 export interface RunningSensor {
   url: string;
   port: number;
+  /** Base URL of the status endpoints, when statusListen was given. */
+  statusUrl: string | null;
   forwarder: CaptureControl;
   close(): Promise<void>;
 }
@@ -44,7 +50,41 @@ export interface RunningSensor {
 const NOT_CAPTURING: CaptureControl = {
   flush: () => Promise.resolve(),
   metrics: () => ({ sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null }),
+  lastDelivery: null,
 };
+
+/** A delivery within this long counts as delivering, whatever waits. */
+const DELIVERING_WITHIN_MS = 30_000;
+
+/**
+ * The operator's view of a sensor: /healthz (always 200) and /readyz (503 when not delivering)
+ * with the capture's state as JSON, and /metrics in Prometheus text. Delivering: capture is off,
+ * nothing waits, or the edge took a batch within the last 30 s.
+ */
+function statusServer(calls: () => number, capture: CaptureControl, capturing: boolean): http.Server {
+  return http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const m = capture.metrics();
+    if (path === '/healthz' || path === '/readyz') {
+      const last = capture.lastDelivery;
+      const delivering = !capturing || (m.queued === 0 && m.spoolQueued === 0) || (last !== null && Date.now() - last < DELIVERING_WITHIN_MS);
+      const status = !capturing ? 'capture off' : delivering ? 'delivering' : 'not delivering';
+      res.writeHead(delivering || path === '/healthz' ? 200 : 503, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ status, calls: calls(), forwarder: m, lastDelivery: last === null ? null : new Date(last).toISOString() }));
+    }
+    if (path === '/metrics') {
+      const lines = [
+        ['tapline_sensor_calls_total', calls()], ['tapline_forwarder_sent_total', m.sent], ['tapline_forwarder_retried_total', m.retried],
+        ['tapline_forwarder_spooled_total', m.spooled], ['tapline_forwarder_dropped_total', m.dropped], ['tapline_forwarder_queued', m.queued],
+        ['tapline_forwarder_spool_queued', m.spoolQueued],
+      ].map(([n, v]) => `${n} ${v}`);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      return void res.end(`${lines.join('\n')}\n`);
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'ERROR', error: 'not_found', message: `no ${path} here: the status port serves /healthz, /readyz and /metrics` }));
+  });
+}
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade']);
 
@@ -181,7 +221,9 @@ export async function startSensor(options: SensorOptions): Promise<RunningSensor
     }
   };
 
+  let calls = 0;
   const server = http.createServer((req, res) => {
+    calls++;
     res.sendDate = false; // the upstream's Date (or none) passes through unchanged
     const x: Exchange = { req, started: Date.now(), reqTap: capturing ? guardedTap(req, options.maxBodyBytes, true) : null, upstream: null, resTap: null };
     let captured = !capturing;
@@ -243,21 +285,38 @@ export async function startSensor(options: SensorOptions): Promise<RunningSensor
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const control = thread ?? NOT_CAPTURING;
+  const status = options.statusListen ? statusServer(() => calls, control, capturing) : null;
+  if (status && options.statusListen) {
+    const { host, port: statusPort } = options.statusListen;
+    await new Promise<void>((resolve, reject) => {
+      status.once('error', reject);
+      status.listen(statusPort, host, () => resolve());
+    });
+  }
   return {
-    url: `http://${shownHost}:${port}`,
+    url: baseUrl(options.host, port),
     port,
-    forwarder: thread ?? NOT_CAPTURING,
+    statusUrl: status && options.statusListen ? baseUrl(options.statusListen.host, (status.address() as net.AddressInfo).port) : null,
+    forwarder: control,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (status) {
+        await new Promise<void>((resolve) => {
+          status.close(() => resolve());
+          status.closeAllConnections();
+        });
+      }
       agent.destroy();
       await thread?.stop();
     },
   };
 }
+
+const baseUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 function guardedTap(stream: http.IncomingMessage, cap: number, request: boolean): BodyTap {
   let copy = true;

@@ -5,7 +5,7 @@ import { parseBaseUrl, UsageError, type ParsedArgs } from './args.ts';
 import { out, readVersion, type Command, type Env } from './common.ts';
 import type { SensorOptions } from '../capture/sensor.ts';
 
-const SETTINGS = ['listen', 'upstream', 'edge', 'token-url', 'client-id', 'client-secret', 'max-body-bytes', 'spool', 'capture'] as const;
+const SETTINGS = ['listen', 'upstream', 'edge', 'token-url', 'client-id', 'client-secret', 'max-body-bytes', 'spool', 'capture', 'status-listen'] as const;
 type Setting = (typeof SETTINGS)[number];
 
 const envName = (s: Setting) => `TAPLINE_SENSOR_${s.toUpperCase().replace(/-/g, '_')}`;
@@ -22,10 +22,10 @@ function readConfig(file: string | undefined, command: string): Record<string, u
 }
 
 /** HOST:PORT, [IPv6]:PORT or just PORT (on 127.0.0.1). */
-export function parseListen(raw: string, command: string | null = null): { host: string; port: number } {
+export function parseListen(raw: string, command: string | null = null, flag = '--listen'): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(raw) ?? /^()()(\d+)$/.exec(raw);
   const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--listen must be HOST:PORT, got "${raw}"`, command);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be HOST:PORT, got "${raw}"`, command);
   return { host: match[1] || match[2] || '127.0.0.1', port };
 }
 
@@ -49,11 +49,13 @@ export function sensorOptions(args: ParsedArgs, env: Env, command: string): Sens
   if (capture !== 'on' && capture !== 'off') throw new UsageError('--capture must be "on" or "off"', command);
   const maxBody = Number(get('max-body-bytes') ?? 32768);
   if (!Number.isInteger(maxBody) || maxBody < 0) throw new UsageError('--max-body-bytes must be a whole number >= 0', command);
+  const statusListen = get('status-listen');
   return {
     ...listen,
     upstream,
     maxBodyBytes: maxBody,
     capture: capture === 'on',
+    ...(statusListen !== undefined && { statusListen: parseListen(statusListen, command, '--status-listen') }),
     version: readVersion(),
     forwarder: {
       edge,
@@ -84,13 +86,14 @@ export const sensorCommand: Command = {
     { name: 'max-body-bytes', kind: 'integer', value: 'N', min: 0, help: 'bytes of each body to capture (default 32768)' },
     { name: 'spool', kind: 'string', value: 'DIR', help: 'disk spool for what the edge cannot take yet' },
     { name: 'capture', kind: 'string', value: 'on|off', help: 'off: proxy only, capture nothing (a baseline for measurements; default on)' },
+    { name: 'status-listen', kind: 'string', value: 'HOST:PORT', help: 'serve /healthz, /readyz (503 when not delivering) and /metrics here' },
     { name: 'config', kind: 'string', value: 'FILE', help: 'a JSON file with the settings above' },
   ],
   async run({ args, env, command }) {
     const options = sensorOptions(args, env, command);
     const { startSensor } = await import('../capture/sensor.ts');
     const sensor = await startSensor(options);
-    out(`tapline sensor listening on ${sensor.url}, proxying to ${options.upstream}`);
+    out(`tapline sensor listening on ${sensor.url}, proxying to ${options.upstream}${sensor.statusUrl ? `; status on ${sensor.statusUrl}` : ''}`);
     const shutdown = () => {
       void sensor.close().finally(() => process.exit(0));
     };
