@@ -124,18 +124,22 @@ export class WireError extends Error {
   }
 }
 
-// Base64 is checked by decoding into a scratch buffer and comparing the byte count with what the
-// characters promise: Node's decoder skips characters outside the alphabet, so any such character
-// shows as a shortfall. Twenty times cheaper than a regular expression over the text (the edge
-// checks every header and body of every transaction). Node also decodes the URL-safe alphabet,
-// which the Edge format does not use, hence the explicit check for '-' and '_', and reads only the
-// low byte of wider characters, hence the check that every character is ASCII.
+// Base64 is checked two ways, by length. Short values (most headers) by a regular expression,
+// whose cost grows with the length; long ones (bodies, tokens) by decoding into a scratch buffer
+// and comparing the byte count with what the characters promise, at a fixed cost per call that
+// beats the expression from about 64 characters (5x cheaper at 1 KB): Node's decoder skips
+// characters outside the alphabet, so any such character shows as a shortfall. Node also decodes
+// the URL-safe alphabet, which the Edge format does not use, hence the check for '-' and '_', and
+// reads only the low byte of wider characters, hence the check that every character is ASCII.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const DECODE_FROM = 64;
 const scratch = Buffer.allocUnsafe(64 * 1024);
 
 function isBase64(value: string): boolean {
   let end = value.length;
   while (end > 0 && value.charCodeAt(end - 1) === 61 /* = */) end--;
   if (value.length - end > 2 || value.length % 4 === 1 || end % 4 === 1) return false;
+  if (value.length < DECODE_FROM) return BASE64.test(value);
   if (value.indexOf('-') !== -1 || value.indexOf('_') !== -1 || Buffer.byteLength(value) !== value.length) return false;
   const expected = Math.floor((end * 3) / 4);
   const decoded = expected <= scratch.length ? scratch.write(value, 0, 'base64') : Buffer.from(value, 'base64').length;
