@@ -98,6 +98,10 @@ export class AnalysisRunner {
     return this.inventory?.hostCount ?? 0;
   }
 
+  private get maxHosts(): number {
+    return this.options.maxHosts ?? DEFAULT_MAX_HOSTS;
+  }
+
   private get consumerName(): string {
     return this.options.consumer ?? ANALYSIS_CONSUMER;
   }
@@ -126,7 +130,7 @@ export class AnalysisRunner {
     const owns = this.options.ownsHost ?? (() => true);
     // At most maxHosts hosts come back at start, the most recently active; the others are read
     // when their traffic returns, so a store with state for very many hosts cannot exhaust memory.
-    const maxHosts = this.options.maxHosts ?? DEFAULT_MAX_HOSTS;
+    const maxHosts = this.maxHosts;
     const recent = await this.store.recentAnalysisState(HOST_STATE_PREFIX, maxHosts + 1);
     this.hostsInStoreOnly = recent.length > maxHosts;
     // Least recently active first: the order evict() forgets them in.
@@ -264,7 +268,7 @@ export class AnalysisRunner {
 
   /** Keeps at most maxHosts hosts' discovery in memory (after a commit: their state is saved). */
   private evictHosts(): void {
-    const gone = this.inventory!.evict(this.options.maxHosts ?? DEFAULT_MAX_HOSTS);
+    const gone = this.inventory!.evict(this.maxHosts);
     if (gone.length === 0) return;
     this.hostsInStoreOnly = true;
     for (const host of gone) {
@@ -327,12 +331,13 @@ export class AnalysisRunner {
     const inputs = JSON.stringify([apps.map((a) => [a.id, a.hosts]), specInfos.map((i) => [i.id, i.applicationId]), discoveryRules.map((r) => r.id)]);
     // A host with discovery rules is taken back from the store before its rules change, or its
     // saved state would be replaced by an empty one.
-    await this.loadStoredHosts([...rules.keys()].filter((h) => (this.appliedRules.get(h) ?? '') !== rules.get(h)!.map((r) => r.id).join(',')));
+    const ruleIdsOf = (host: string) => (rules.get(host) ?? []).map((r) => r.id).join(',');
+    await this.loadStoredHosts([...rules.keys()].filter((h) => (this.appliedRules.get(h) ?? '') !== ruleIdsOf(h)));
     const hosts = inputs === this.hostInputs ? inventory.hostNames().filter((h) => !this.onboarded.has(h)) : inventory.hostNames();
     this.hostInputs = inputs;
     for (const host of new Set([...hosts, ...rules.keys()])) {
       const list = rules.get(host) ?? [];
-      const ids = list.map((r) => r.id).join(',');
+      const ids = ruleIdsOf(host);
       if ((this.appliedRules.get(host) ?? '') !== ids) {
         inventory.setRules(host, list.map((r) => r.rule));
         this.appliedRules.set(host, ids);

@@ -122,8 +122,18 @@ export class CaptureThread {
     if (this.worker !== worker) return;
     this.worker = null;
     // Whatever the thread held in memory is gone with it; flushes waiting on it are over.
-    this.earlier = { ...this.metrics(), queued: 0, spoolQueued: 0, dropped: this.earlier.dropped + this.reported.dropped + this.reported.queued + this.untaken };
-    this.reported = { ...NO_METRICS, spoolQueued: this.reported.spoolQueued };
+    const e = this.earlier;
+    const r = this.reported;
+    this.earlier = {
+      sent: e.sent + r.sent,
+      retried: e.retried + r.retried,
+      spooled: e.spooled + r.spooled,
+      dropped: e.dropped + r.dropped + r.queued + this.untaken,
+      queued: 0,
+      spoolQueued: 0,
+      lastError: r.lastError ?? e.lastError,
+    };
+    this.reported = { ...NO_METRICS, spoolQueued: r.spoolQueued };
     this.untaken = 0;
     for (const resolve of this.flushes.values()) resolve();
     this.flushes.clear();

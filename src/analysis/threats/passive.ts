@@ -10,6 +10,7 @@
 import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { headerValue, type Transaction } from '../../wire/transaction.ts';
+import { makeRoom } from '../bounded-map.ts';
 import type { FindingObservation } from '../../store/findings.ts';
 import { jwtParts } from '../discovery/auth-schemes.ts';
 
@@ -135,7 +136,7 @@ function weakSecretOf(token: string, alg: string): string | null {
       break;
     }
   }
-  if (triedTokens.size >= TRIED_TOKENS_MAX) triedTokens.clear();
+  makeRoom(triedTokens, TRIED_TOKENS_MAX);
   triedTokens.set(digest, found);
   return found;
 }
