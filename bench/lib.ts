@@ -1,7 +1,7 @@
 // Pieces every benchmark here shares: settings from flags or the environment, child processes
 // started and stopped by PID, CPU accounting from /proc, the admin API, wrk output, medians.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 
@@ -120,6 +120,43 @@ export function cpuSeconds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds per thread name of a process so far, from /proc (empty elsewhere). Tapline names
+ * its threads (log-writer, analysis, edge, capture, bridge-forward); V8's helper threads
+ * (garbage collection, compilation) are summed as "V8".
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = comm === 'MainThread' ? 'main' : comm.startsWith('V8') ? 'V8' : comm;
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** "main 97%, log-writer 21%, ..." : CPU per thread between two threadCpuSeconds() readings. */
+export function threadCpuText(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
+  return [...after]
+    .map(([name, cpu]) => [name, Math.round(((cpu - (before.get(name) ?? 0)) / seconds) * 100)] as const)
+    .filter(([, pct]) => pct > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, pct]) => `${name} ${pct}%`)
+    .join(', ');
 }
 
 /** A call to Tapline's admin API with the benches' admin token; throws on an error answer. */

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, threadCpuSeconds, threadCpuText, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -146,6 +146,8 @@ interface WrkResult {
   socketErrorKinds: { connect: number; read: number; write: number; timeout: number } | null;
   /** CPU of the process under load during the run (100 = one core). */
   serverCpuPercent: number | null;
+  /** The same per thread (main, log-writer, analysis, V8 ...), e.g. "main 97%, log-writer 21%". */
+  serverThreads: string;
   /** CPU of the other server meanwhile (Tapline's background work while the bare server runs). */
   otherCpuPercent: number | null;
   /** The whole machine's busy CPU during the run, percent of all cores. */
@@ -186,6 +188,7 @@ async function wrk(target: Child, other: Child, endpoint: string, template: stri
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const cpuBefore = cpuSeconds(target.proc.pid!);
+  const threadsBefore = threadCpuSeconds(target.proc.pid!);
   const otherBefore = cpuSeconds(other.proc.pid!);
   const machineBefore = machineJiffies();
   const started = process.hrtime.bigint();
@@ -201,6 +204,7 @@ async function wrk(target: Child, other: Child, endpoint: string, template: stri
   clearInterval(sampler);
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuAfter = cpuSeconds(target.proc.pid!);
+  const serverThreads = threadCpuText(threadsBefore, threadCpuSeconds(target.proc.pid!), wall);
   const otherAfter = cpuSeconds(other.proc.pid!);
   const machineAfter = machineJiffies();
   if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
@@ -220,6 +224,7 @@ async function wrk(target: Child, other: Child, endpoint: string, template: stri
     endpoint,
     ...r,
     serverCpuPercent,
+    serverThreads,
     otherCpuPercent,
     machineBusyPercent,
     wrkCpuPercent,
@@ -303,6 +308,7 @@ async function main(): Promise<number> {
       }
       const tag = counted ? '' : ' (warm-up)';
       console.log(`  ${target.name.padEnd(7)} ${endpoint.padEnd(17)} ${r.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  non-2xx ${r.non2xx}${r.socketErrors > 0 ? `  socket errors ${JSON.stringify(r.socketErrorKinds)}` : ''}  CPU (100% = a core): server ${r.serverCpuPercent ?? '?'}%, wrk ${r.wrkCpuPercent ?? '?'}%, other server ${r.otherCpuPercent ?? '?'}%, elsewhere ${r.elsewhereCpuPercent ?? '?'}%${tag}`);
+      if (r.serverThreads) console.log(`          threads: ${r.serverThreads}`);
       return r;
     };
 

@@ -48,7 +48,7 @@ export class AnalysisHost {
   start(): void {
     const from = this.log.cursor(CONSUMER);
     const log = this.source.kind === 'sqlite' ? { ...this.source, from } : this.source;
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { ...this.data, log } satisfies AnalysisWorkerData });
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { name: 'analysis', workerData: { ...this.data, log } satisfies AnalysisWorkerData });
     this.base = { processed: this.processed, failures: this.failures };
     worker.on('message', (m: FromWorker) => {
       if (m.type !== 'ack') return;

@@ -133,6 +133,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   // Forwarding runs in its own thread (bridge-worker.ts); acknowledgements come back here, to the log's writer.
   let state: ForwardingState = { forwarded: 0, filtered: 0, masked: 0, forwarder: { sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null }, lastDelivery: null, configError: null };
   const worker = new Worker(new URL('./bridge-worker.ts', import.meta.url), {
+    name: 'bridge-forward',
     workerData: { logPath, from: log.cursor(CONSUMER), dataDir: o.dataDir, maskKey: key, configFile: o.configFile, forwarder: o.forwarder } satisfies BridgeWorkerData,
   });
   let stopped: (() => void) | null = null;

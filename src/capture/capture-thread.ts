@@ -103,7 +103,7 @@ export class CaptureThread {
   }
 
   private startWorker(): void {
-    const worker = new Worker(new URL('./capture-worker.ts', import.meta.url), { workerData: this.data });
+    const worker = new Worker(new URL('./capture-worker.ts', import.meta.url), { name: 'capture', workerData: this.data });
     this.worker = worker;
     worker.on('message', (m: FromCaptureWorker) => {
       if (m.metrics.sent > this.reported.sent) this.lastDelivery = Date.now();

@@ -93,7 +93,7 @@ export class EdgeThreads {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(new URL('./edge-thread.ts', import.meta.url), { workerData: this.data });
+    const worker = new Worker(new URL('./edge-thread.ts', import.meta.url), { name: 'edge', workerData: this.data });
     this.threads.add(worker);
     const replies = new Replies(worker, () => this.load());
     return new Promise((resolve, reject) => {

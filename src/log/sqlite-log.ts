@@ -45,6 +45,7 @@ export class SqliteLog implements TransactionLog {
   /** Opens (or creates) the log file and starts its writer thread. */
   static async open(path: string, options: SqliteLogOptions): Promise<SqliteLog> {
     const writer = new Worker(new URL('./sqlite-log-writer.ts', import.meta.url), {
+      name: 'log-writer',
       workerData: { path, retainMs: options.retainMs, recentSince: Date.now() - options.retainMs } satisfies WriterData,
     });
     const ready = await new Promise<Extract<FromWriter, { type: 'ready' }>>((resolve, reject) => {
