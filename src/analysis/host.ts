@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { TransactionLog } from '../log/log.ts';
 import { ANALYSIS_CONSUMER as CONSUMER, type RunnerOptions } from './runner.ts';
 import type { StatsBatch } from '../edge/stats.ts';
+import type { AnalysisPriority, PriorityOutcome } from './thread-priority.ts';
 
 /** Where the worker reads the log: the embedded file (from a position), or JetStream partitions. */
 export type LogSource =
@@ -17,10 +18,15 @@ export interface AnalysisWorkerData {
   options: Omit<RunnerOptions, 'clientIp'>;
   clientIpHeaders: string[];
   trustedProxies: string[];
+  /** low: the worker yields the CPU to ingestion (thread-priority.ts). */
+  priority: AnalysisPriority;
 }
 
 export type ToWorker = { type: 'wake' } | { type: 'stop' } | { type: 'stats'; batch: StatsBatch };
-export type FromWorker = { type: 'ack'; seq: number; processed: number; failures: number; hostsInMemory: number } | { type: 'stopped' };
+export type FromWorker =
+  | { type: 'ack'; seq: number; processed: number; failures: number; hostsInMemory: number }
+  | { type: 'priority'; outcome: PriorityOutcome }
+  | { type: 'stopped' };
 
 
 export class AnalysisHost {
@@ -35,6 +41,8 @@ export class AnalysisHost {
   failures = 0;
   /** Hosts whose discovery the worker keeps in memory (RunnerOptions.maxHosts bounds it). */
   hostsInMemory = 0;
+  /** The scheduling the worker's thread got (null until it reports). */
+  priority: PriorityOutcome | null = null;
   private base = { processed: 0, failures: 0 };
 
   constructor(log: TransactionLog, source: LogSource, data: Omit<AnalysisWorkerData, 'log'>, onError: (err: Error) => void) {
@@ -51,6 +59,7 @@ export class AnalysisHost {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { name: 'analysis', workerData: { ...this.data, log } satisfies AnalysisWorkerData });
     this.base = { processed: this.processed, failures: this.failures };
     worker.on('message', (m: FromWorker) => {
+      if (m.type === 'priority') this.priority = m.outcome;
       if (m.type !== 'ack') return;
       if (this.source.kind === 'sqlite') this.log.ack(CONSUMER, m.seq);
       this.processed = this.base.processed + m.processed;

@@ -15,9 +15,11 @@ import { parseCidrList } from '../wire/client-ip.ts';
 import { AnalysisRunner, ANALYSIS_CONSUMER } from './runner.ts';
 import { writeStats } from '../edge/stats.ts';
 import type { AnalysisWorkerData, FromWorker, ToWorker } from './host.ts';
+import { lowerThreadPriority } from './thread-priority.ts';
 
 const data = workerData as AnalysisWorkerData;
 const port = parentPort!;
+port.postMessage({ type: 'priority', outcome: data.priority === 'low' ? lowerThreadPriority() : 'unchanged' } satisfies FromWorker);
 const store: Store & { close(): Promise<void> } = data.store.kind === 'sqlite' ? new SqliteStore(data.store.path) : await PostgresStore.open(data.store.url);
 const clientIp = {
   headers: data.clientIpHeaders,

@@ -42,6 +42,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { metricsText } from '../console/metrics.ts';
 import { AnalysisHost, type LogSource, type StoreSource } from '../analysis/host.ts';
+import type { AnalysisPriority } from '../analysis/thread-priority.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
 import { resolveServeOptions, serveHelp, UsageError, type ServeOptions } from './options.ts';
 
@@ -157,6 +158,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     store: storeSource,
     clientIpHeaders: o.clientIpHeaders.map((h) => h.toLowerCase()),
     trustedProxies: o.trustedProxies,
+    priority: o.analysisPriority as AnalysisPriority,
     options: {
       maxBodyBytes: o.storeBodyBytes,
       redactionKey: await installationSecret(store, 'redaction_key'),

@@ -7,7 +7,7 @@ import type { TransactionLog } from '../log/log.ts';
 export interface MetricSources {
   stats: IngestionStats;
   log: TransactionLog;
-  analysis: { lag(): number; processed: number; failures: number; hostsInMemory: number };
+  analysis: { lag(): number; processed: number; failures: number; hostsInMemory: number; priority: string | null };
   dedupe: DedupeWindow;
   /** Findings by labels (severity, status). */
   findings?: Array<[labels: string, value: number]>;
@@ -29,6 +29,7 @@ export function metricsText(s: MetricSources): string {
     metric('tapline_analysis_processed_total', 'counter', 'Transactions processed by analysis since start.', [['', s.analysis.processed]]),
     metric('tapline_analysis_failures_total', 'counter', 'Log entries analysis could not decode.', [['', s.analysis.failures]]),
     metric('tapline_analysis_hosts_in_memory', 'gauge', 'Hosts whose discovery analysis keeps in memory (--analysis-max-hosts bounds it).', [['', s.analysis.hostsInMemory]]),
+    metric('tapline_analysis_thread_priority', 'gauge', 'Scheduling of the analysis thread (--analysis-priority): idle, nice (lowest niceness) or unchanged.', s.analysis.priority ? [[`{outcome="${s.analysis.priority}"}`, 1]] : []),
     metric('tapline_dedupe_window_entries', 'gauge', 'Transaction ids held in the deduplication window.', [['', s.dedupe.size]]),
     metric('tapline_findings', 'gauge', 'Findings by severity and status.', s.findings ?? []),
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [['', mem.rss]]),
