@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, threadCpuSeconds, threadCpuText, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -90,6 +90,8 @@ interface WrkResult {
   socketErrors: number;
   /** CPU of the sensor under load during the run (100 = one core). */
   sensorCpuPercent: number | null;
+  /** The same per thread of the sensor (main: the proxy; capture: serializing and forwarding). */
+  sensorThreads: string;
   /** CPU of the backend, and of the edge (Tapline or the sink, receiving the captures), meanwhile. */
   backendCpuPercent: number | null;
   edgeCpuPercent: number | null;
@@ -104,12 +106,14 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const pids = [sensor.proc.pid!, others.backend.proc.pid!, others.edge.proc.pid!];
   const before = pids.map(cpuSeconds);
+  const threadsBefore = threadCpuSeconds(sensor.proc.pid!);
   const started = process.hrtime.bigint();
   const killer = setTimeout(() => process.kill(proc.pid!, 'SIGKILL'), (seconds + TIMEOUT + 60) * 1000);
   const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
   clearTimeout(killer);
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const after = pids.map(cpuSeconds);
+  const sensorThreads = threadCpuText(threadsBefore, threadCpuSeconds(sensor.proc.pid!), wall);
   if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
   const pct = (i: number) => (before[i] === null || after[i] === null ? null : Math.round(((after[i]! - before[i]!) / wall) * 100));
 
@@ -130,6 +134,7 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
     non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
     socketErrors: e.connect + e.read + e.write + e.timeout,
     sensorCpuPercent: pct(0),
+    sensorThreads,
     backendCpuPercent: pct(1),
     edgeCpuPercent: pct(2),
   };
@@ -218,6 +223,7 @@ async function main(): Promise<number> {
       console.log(`  ${workload.name.padEnd(4)} capture ${capture.padEnd(3)} ${r.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
         `  non-2xx ${r.non2xx}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}` +
         `  CPU (100% = a core): sensor ${r.sensorCpuPercent ?? '?'}%, backend ${r.backendCpuPercent ?? '?'}%, ${EDGE_MODE === 'tapline' ? 'Tapline' : 'sink'} ${r.edgeCpuPercent ?? '?'}%${counted ? '' : ' (warm-up)'}`);
+      if (r.sensorThreads) console.log(`       sensor threads: ${r.sensorThreads}`);
       return r;
     };
 
