@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestServer, ADMIN_TOKEN, createClient, getToken, postJson, sampleTransaction, type TestServer } from './helpers.ts';
-import type { FindingObservation } from '../src/store/findings.ts';
+import { foldFinding, type FindingObservation, type FindingRecord } from '../src/store/findings.ts';
 
 describe('findings API', () => {
   let server: TestServer;
@@ -88,3 +88,40 @@ describe('findings API', () => {
     assert.ok(lines[1]!.includes(`"'=cmd|calc, ""quoted"""`), lines[1]);
   });
 });
+
+// The fold as it was first written: one observation at a time, cutting the kept lists at each step.
+function foldOneByOne(current: FindingRecord | null, observations: FindingObservation[]): FindingRecord {
+  let row = current;
+  for (const o of observations) {
+    const step = foldFinding(row, [o]);
+    row = current === null && row === null ? step : { ...step, createdAt: row?.createdAt ?? step.createdAt };
+  }
+  return row!;
+}
+
+test('folding a batch of observations at once equals folding them one by one', () => {
+  const random = mulberry(7);
+  const severities = ['info', 'low', 'medium', 'high', 'critical'] as const;
+  const id = () => `t${Math.floor(random() * 30)}`;
+  for (let round = 0; round < 300; round++) {
+    const observations: FindingObservation[] = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) => ({
+      type: 'BOLA_OBJECT_ENUMERATION', owaspCategory: 'API1', severity: severities[Math.floor(random() * 5)]!, endpointId: 'e1', actor: 'ip:1', subject: null,
+      summary: `s${i}`, evidence: { i }, transactionId: random() < 0.8 ? id() : null,
+      ...(random() < 0.3 ? { transactionIds: Array.from({ length: Math.floor(random() * 12) }, id) } : {}),
+      at: 1_000 + Math.floor(random() * 1_000), ...(random() < 0.2 ? { count: 3 } : {}),
+    }));
+    const start = random() < 0.5 ? null : { ...foldFinding(null, observations.slice(0, 1)), status: random() < 0.5 ? 'resolved' : 'acknowledged', createdAt: 5 } as FindingRecord;
+    const once = foldFinding(start, observations);
+    const steps = foldOneByOne(start, observations);
+    assert.deepEqual({ ...once, createdAt: 0 }, { ...steps, createdAt: 0 }, `round ${round}`);
+  }
+});
+
+function mulberry(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

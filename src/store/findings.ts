@@ -98,26 +98,46 @@ export function foldFinding(current: FindingRecord | null, observations: Finding
     createdAt: Date.now(),
     detail: { evidence: [], transactionIds: [] },
   };
+  // One pass over the batch, then the kept lists cut once: the same result as folding the
+  // observations one by one (an id dropped by a cut never comes back unless it recurs later).
+  let { severity, firstSeen, lastSeen, count } = row;
+  const evidence = [...row.detail.evidence];
+  const transactionIds = [...row.detail.transactionIds];
   for (const o of observations) {
-    row = {
-      ...row,
-      severity: worse(row.severity, o.severity),
-      summary: o.summary,
-      firstSeen: Math.min(row.firstSeen, o.at),
-      lastSeen: Math.max(row.lastSeen, o.at),
-      count: row.count + (o.count ?? 1),
-      detail: {
-        evidence: [...row.detail.evidence, o.evidence].slice(-KEEP_EVIDENCE),
-        transactionIds: [...row.detail.transactionIds, ...(o.transactionIds ?? []), ...(o.transactionId ? [o.transactionId] : [])]
-          .filter((id, i, all) => all.lastIndexOf(id) === i)
-          .slice(-KEEP_TRANSACTIONS),
-      },
-    };
-    if (row.status === 'resolved' && current !== null) {
-      row = { ...row, status: 'open', statusReason: 'seen again after it was resolved', statusBy: 'tapline', statusAt: o.at };
-    }
+    severity = worse(severity, o.severity);
+    firstSeen = Math.min(firstSeen, o.at);
+    lastSeen = Math.max(lastSeen, o.at);
+    count += o.count ?? 1;
+    evidence.push(o.evidence);
+    if (o.transactionIds) transactionIds.push(...o.transactionIds);
+    if (o.transactionId) transactionIds.push(o.transactionId);
+  }
+  row = {
+    ...row,
+    severity,
+    summary: observations[observations.length - 1]!.summary,
+    firstSeen,
+    lastSeen,
+    count,
+    detail: { evidence: evidence.slice(-KEEP_EVIDENCE), transactionIds: lastOccurrences(transactionIds, KEEP_TRANSACTIONS) },
+  };
+  if (row.status === 'resolved' && current !== null) {
+    row = { ...row, status: 'open', statusReason: 'seen again after it was resolved', statusBy: 'tapline', statusAt: observations[0]!.at };
   }
   return row;
+}
+
+/** The last `keep` distinct ids, each at its last position, in order. */
+function lastOccurrences(ids: string[], keep: number): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = ids.length - 1; i >= 0 && out.length < keep; i--) {
+    if (!seen.has(ids[i]!)) {
+      seen.add(ids[i]!);
+      out.push(ids[i]!);
+    }
+  }
+  return out.reverse();
 }
 
 /** Observations grouped by the row they fold into, in the order given. */
