@@ -134,8 +134,8 @@ export class AnalysisRunner {
     const recent = await this.store.recentAnalysisState(HOST_STATE_PREFIX, maxHosts + 1);
     this.hostsInStoreOnly = recent.length > maxHosts;
     // Least recently active first: the order evict() forgets them in.
-    const hostStates = recent.slice(0, maxHosts).filter(([key]) => owns(key.slice(HOST_STATE_PREFIX.length))).reverse();
-    this.inventory = InventoryStep.restore(hostStates, await this.endpointsOf(hostStates.map(([key]) => key.slice(HOST_STATE_PREFIX.length))));
+    const hostStates = recent.slice(0, maxHosts).filter(([key]) => owns(hostOfStateKey(key))).reverse();
+    this.inventory = InventoryStep.restore(hostStates, await this.endpointsOf(hostStates.map(([key]) => hostOfStateKey(key))));
     this.actors = ActorProfiles.restore((await this.store.recentActors(Date.now() - ACTOR_RESUME_MS)).filter((a) => owns(a.host)));
     while (this.running) {
       const entries = await this.consumer.next(this.options.batchSize);
@@ -254,7 +254,7 @@ export class AnalysisRunner {
     if (missing.length === 0) return;
     const states = await this.store.analysisStateOf(missing.map((h) => `${HOST_STATE_PREFIX}${h}`));
     if (states.length === 0) return;
-    inventory.load(states, await this.endpointsOf(states.map(([key]) => key.slice(HOST_STATE_PREFIX.length))));
+    inventory.load(states, await this.endpointsOf(states.map(([key]) => hostOfStateKey(key))));
   }
 
   /** The stored endpoints of these hosts (queried a few hundred hosts at a time). */
@@ -417,6 +417,9 @@ export class AnalysisRunner {
     await this.loop;
   }
 }
+
+/** The host a saved discovery state belongs to (its key is HOST_STATE_PREFIX + host). */
+const hostOfStateKey = (key: string) => key.slice(HOST_STATE_PREFIX.length);
 
 /** The event behaviour rules see: who called which endpoint, with what, and what came back. */
 function behaviourEvent(l: LoggedTransaction, endpointId: string, ref: EndpointRef, actor: string, username: string | null): BehaviourEvent {

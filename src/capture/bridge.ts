@@ -18,7 +18,7 @@ import { Intake } from '../edge/intake.ts';
 import { IngestionStats } from '../edge/stats.ts';
 import { issuerOfTokenUrl, RemoteTokenVerifier } from '../auth/remote-tokens.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
-import type { Forwarder, ForwarderOptions } from './forwarder.ts';
+import { NO_FORWARDER_METRICS, type Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { parseBridgeConfig } from './bridge-config.ts';
 import type { BridgeWorkerData, ForwardingState, FromBridgeWorker, ToBridgeWorker } from './bridge-worker.ts';
 
@@ -131,7 +131,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${(server.address() as AddressInfo).port}`;
 
   // Forwarding runs in its own thread (bridge-worker.ts); acknowledgements come back here, to the log's writer.
-  let state: ForwardingState = { forwarded: 0, filtered: 0, masked: 0, forwarder: { sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null }, lastDelivery: null, configError: null };
+  let state: ForwardingState = { forwarded: 0, filtered: 0, masked: 0, forwarder: { ...NO_FORWARDER_METRICS }, lastDelivery: null, configError: null };
   const worker = new Worker(new URL('./bridge-worker.ts', import.meta.url), {
     name: 'bridge-forward',
     workerData: { logPath, from: log.cursor(CONSUMER), dataDir: o.dataDir, maskKey: key, configFile: o.configFile, forwarder: o.forwarder } satisfies BridgeWorkerData,

@@ -5,7 +5,7 @@
 // started again (what the forwarder had spooled is sent by the new one; what it held in memory is
 // counted as dropped).
 import { Worker } from 'node:worker_threads';
-import type { ForwarderMetrics } from './forwarder.ts';
+import { NO_FORWARDER_METRICS as NO_METRICS, type ForwarderMetrics } from './forwarder.ts';
 import type { CallRecord } from './capture-format.ts';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './capture-worker.ts';
 
@@ -16,8 +16,6 @@ const MAX_UNTAKEN = 20_000;
 const POST_EVERY = 128;
 const POST_DELAY_MS = 5;
 const RESTART_DELAY_MS = 1000;
-
-const NO_METRICS: ForwarderMetrics = { sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null };
 
 export class CaptureThread {
   private readonly data: CaptureWorkerData;

@@ -46,6 +46,9 @@ export interface ForwarderMetrics {
   lastError: string | null;
 }
 
+/** Nothing sent, nothing waiting: the counters before a forwarder has done anything. */
+export const NO_FORWARDER_METRICS: Readonly<ForwarderMetrics> = Object.freeze({ sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null });
+
 type Outcome = 'sent' | 'retryable' | 'dropped';
 
 interface PostResult {

@@ -12,7 +12,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { ForwarderMetrics, ForwarderOptions } from './forwarder.ts';
+import { NO_FORWARDER_METRICS, type ForwarderMetrics, type ForwarderOptions } from './forwarder.ts';
 import type { CallRecord, CapturedBody } from './capture-format.ts';
 import { CaptureThread } from './capture-thread.ts';
 
@@ -49,7 +49,7 @@ export interface RunningSensor {
 
 const NOT_CAPTURING: CaptureControl = {
   flush: () => Promise.resolve(),
-  metrics: () => ({ sent: 0, retried: 0, spooled: 0, dropped: 0, queued: 0, spoolQueued: 0, lastError: null }),
+  metrics: () => ({ ...NO_FORWARDER_METRICS }),
   lastDelivery: null,
 };
 
