@@ -122,6 +122,23 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
+/** The machine's CPU time so far, from the first line of /proc/stat (null elsewhere), in clock ticks. */
+export function machineCpuTicks(): { idle: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are time no thread ran.
+    return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/** The share of the machine's CPU time left idle between two readings of machineCpuTicks (0 to 100), or null. */
+export function idlePercent(before: ReturnType<typeof machineCpuTicks>, after: ReturnType<typeof machineCpuTicks>): number | null {
+  if (before === null || after === null || after.total <= before.total) return null;
+  return Math.round(((after.idle - before.idle) / (after.total - before.total)) * 100);
+}
+
 /**
  * CPU seconds per thread name of a process so far, from /proc (empty elsewhere). Tapline names
  * its threads (log-writer, analysis, edge, capture, bridge-forward); V8's helper threads

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, threadCpuSeconds, threadCpuText, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, idlePercent, machineCpuTicks, threadCpuSeconds, threadCpuText, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -95,6 +95,11 @@ interface WrkResult {
   /** CPU of the backend, and of the edge (Tapline or the sink, receiving the captures), meanwhile. */
   backendCpuPercent: number | null;
   edgeCpuPercent: number | null;
+  /**
+   * The machine's CPU left idle during the run (0 to 100): when the sensor's thread is not busy
+   * yet the machine is idle, the proxy waits on the chain (wrk, backend, edge) rather than on CPU.
+   */
+  machineIdlePercent: number | null;
 }
 
 
@@ -107,12 +112,14 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
   const pids = [sensor.proc.pid!, others.backend.proc.pid!, others.edge.proc.pid!];
   const before = pids.map(cpuSeconds);
   const threadsBefore = threadCpuSeconds(sensor.proc.pid!);
+  const machineBefore = machineCpuTicks();
   const started = process.hrtime.bigint();
   const killer = setTimeout(() => process.kill(proc.pid!, 'SIGKILL'), (seconds + TIMEOUT + 60) * 1000);
   const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
   clearTimeout(killer);
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const after = pids.map(cpuSeconds);
+  const machineIdle = idlePercent(machineBefore, machineCpuTicks());
   const sensorThreads = threadCpuText(threadsBefore, threadCpuSeconds(sensor.proc.pid!), wall);
   if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
   const pct = (i: number) => (before[i] === null || after[i] === null ? null : Math.round(((after[i]! - before[i]!) / wall) * 100));
@@ -137,6 +144,7 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
     sensorThreads,
     backendCpuPercent: pct(1),
     edgeCpuPercent: pct(2),
+    machineIdlePercent: machineIdle,
   };
 }
 
@@ -222,7 +230,7 @@ async function main(): Promise<number> {
       }
       console.log(`  ${workload.name.padEnd(4)} capture ${capture.padEnd(3)} ${r.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
         `  non-2xx ${r.non2xx}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}` +
-        `  CPU (100% = a core): sensor ${r.sensorCpuPercent ?? '?'}%, backend ${r.backendCpuPercent ?? '?'}%, ${EDGE_MODE === 'tapline' ? 'Tapline' : 'sink'} ${r.edgeCpuPercent ?? '?'}%${counted ? '' : ' (warm-up)'}`);
+        `  CPU (100% = a core): sensor ${r.sensorCpuPercent ?? '?'}%, backend ${r.backendCpuPercent ?? '?'}%, ${EDGE_MODE === 'tapline' ? 'Tapline' : 'sink'} ${r.edgeCpuPercent ?? '?'}%, machine idle ${r.machineIdlePercent ?? '?'}%${counted ? '' : ' (warm-up)'}`);
       if (r.sensorThreads) console.log(`       sensor threads: ${r.sensorThreads}`);
       return r;
     };
@@ -247,6 +255,7 @@ async function main(): Promise<number> {
         p99Ms: median(rs.map((r) => r.p99Ms)),
         sensorCpuPercent: medianOrNull(rs.map((r) => r.sensorCpuPercent)),
         edgeCpuPercent: medianOrNull(rs.map((r) => r.edgeCpuPercent)),
+        machineIdlePercent: medianOrNull(rs.map((r) => r.machineIdlePercent)),
         /** Sensor CPU milliseconds per 1,000 calls: the cost of a call independent of throughput. */
         sensorCpuMsPer1k: medianOrNull(rs.map((r) => (r.sensorCpuPercent === null ? null : (r.sensorCpuPercent * 10) / (r.reqPerSec / 1000)))),
       });
