@@ -8,7 +8,8 @@
 // the ingestion-only rate.
 //
 //   node bench/pipeline/run.ts [--duration 10] [--rounds 2] [--connections 16] [--batch 50]
-//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_RESULTS_DIR
+//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_RESULTS_DIR,
+//        BENCH_ANALYSIS_THREADS (--analysis-threads of the server with analysis on; default 1)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ const CONNECTIONS = Math.max(1, Math.round(setting('connections', 'BENCH_CONNECT
 const BATCH = Math.max(1, Math.round(setting('batch', 'BENCH_BATCH', 50)));
 const DRAIN_TIMEOUT_MS = 300_000;
 const POST_LUA = join(ROOT, 'bench/ingest/post.lua');
+const ANALYSIS_THREADS = Math.max(1, Math.round(setting('analysis-threads', 'BENCH_ANALYSIS_THREADS', 1)));
 
 async function metrics(url: string): Promise<Record<string, number>> {
   const text = await metricsText(url);
@@ -98,7 +100,7 @@ async function main(): Promise<number> {
   try {
     const start = (name: string, extra: string[]) =>
       startChild(name, ['bin/tapline.js', 'serve', '--data', join(work, name), '--port', '0', '--log-level', 'error', ...extra], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
-    const on = await start('analysis-on', []);
+    const on = await start('analysis-on', ['--analysis-threads', String(ANALYSIS_THREADS)]);
     const off = await start('analysis-off', ['--analysis', 'off']);
     const auth = new Map<Child, string>();
     for (const s of [on, off]) {
@@ -107,7 +109,7 @@ async function main(): Promise<number> {
     }
     const file = join(work, 'batch.json');
     writeFileSync(file, JSON.stringify({ data: Array.from({ length: BATCH }, (_, i) => transaction(SHAPES[i % SHAPES.length]!, `@ID@-${i}`)) }));
-    console.log(`# Pipeline bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, batches of ${BATCH}, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up`);
+    console.log(`# Pipeline bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, batches of ${BATCH}, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up; ${ANALYSIS_THREADS} analysis thread(s)`);
     const results: Run[] = [];
     for (let round = 0; round <= ROUNDS; round++) {
       for (const [server, analysis] of [[on, true], [off, false]] as const) {
@@ -123,6 +125,7 @@ async function main(): Promise<number> {
     const summary = {
       connections: CONNECTIONS,
       batch: BATCH,
+      analysisThreads: ANALYSIS_THREADS,
       durationS: DURATION,
       acceptedPerSecAnalysisOn: onRate,
       acceptedPerSecAnalysisOff: offRate,

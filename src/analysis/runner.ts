@@ -49,6 +49,12 @@ export interface RunnerOptions extends RecordOptions {
   /** The hosts whose discovery state this runner owns (default: all). */
   ownsHost?: (host: string) => boolean;
   /**
+   * Set when several runners read the one embedded log (--analysis-threads): each analyses only
+   * the hosts that hash to it (`ownsHost`) and skips the others' entries, and entries that a
+   * runner of the previous thread count already analysed (after the count changed).
+   */
+  shared?: { analysedBefore(host: string, seq: number): boolean };
+  /**
    * Hosts whose discovery and endpoint aggregates are kept in memory (default DEFAULT_MAX_HOSTS).
    * Beyond it the least recently seen are forgotten after their state was committed, and read
    * back from the store when their traffic returns, so memory stays bounded with any number of
@@ -148,26 +154,34 @@ export class AnalysisRunner {
         this.wake = null;
         continue;
       }
-      await this.process(entries);
       // Count before acknowledging: the acknowledgement reports the count (worker.ts).
-      this.processed += entries.length;
+      this.processed += await this.process(entries);
       await this.consumer.ack(entries[entries.length - 1]!.seq);
       // Let the edge run between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private async process(entries: LogEntry[]): Promise<void> {
+  /** Analyses a batch; returns how many of its entries were this runner's (all but other threads' hosts). */
+  private async process(entries: LogEntry[]): Promise<number> {
     const inventory = this.inventory!;
     await this.refreshSpecs(false);
     const key = this.options.redactionKey;
     // `l` is the transaction as captured (in memory only); `masked` is what may be stored.
     const batch: Array<{ l: LoggedTransaction; masked: LoggedTransaction; locations: SdpLocation[] }> = [];
     const rows: StoredTransaction[] = [];
+    const shared = this.options.shared;
+    const owns = this.options.ownsHost ?? (() => true);
+    let others = 0;
     for (const e of entries) {
       if (e.redelivered === undefined && e.seq <= this.committed) continue; // ordered log: committed before a restart
       try {
         const l = envelopeToTransaction(e.data, this.options.clientIp);
+        if (shared && !owns(hostOf(l.transaction))) {
+          others++;
+          continue;
+        }
+        if (shared?.analysedBefore(hostOf(l.transaction), e.seq)) continue;
         if (e.redelivered && (await this.store.getTransaction(l.transaction.id, l.clientId)) !== null) continue;
         const { masked, locations } = protect(l.transaction, key, this.customTypes);
         const maskedLogged = { ...l, transaction: masked };
@@ -227,7 +241,7 @@ export class AnalysisRunner {
     // An out-of-order log can hand over entries below the committed position (redeliveries):
     // the position only moves forward.
     const seq = Math.max(this.committed, entries[entries.length - 1]!.seq);
-    if (seq === this.committed && batch.length === 0) return;
+    if (seq === this.committed && batch.length === 0) return entries.length - others;
     // Discovery settles its templates (a rebuild per changed host) at most every SETTLE_MS, and
     // whenever the log has nothing more for now, so a quiet inventory is always settled.
     const settle = entries.length < this.options.batchSize || Date.now() - this.settledAt >= SETTLE_MS;
@@ -244,6 +258,7 @@ export class AnalysisRunner {
     }
     this.committed = seq;
     if (applied) this.evictHosts();
+    return entries.length - others;
   }
 
   /** Takes back, from the store, the discovery of those hosts that were evicted from memory. */

@@ -1,6 +1,7 @@
 // Worker-thread entry of the analysis runner: reads the log and writes the store through its own
 // connections, so ingestion and analysis use separate cores.
-// - Embedded log (SQLite): one runner; acknowledgements go to the log's writer (the main thread).
+// - Embedded log (SQLite): one runner, for the hosts of this thread when there are several
+//   (threads.ts); acknowledgements go to the main thread, which moves the log's cursor.
 // - NATS JetStream: one runner per partition this process owns, each with its own durable
 //   consumer and its own committed position, so any split of the partitions over analyzer
 //   processes produces what one process would.
@@ -16,6 +17,7 @@ import { AnalysisRunner, ANALYSIS_CONSUMER } from './runner.ts';
 import { writeStats } from '../edge/stats.ts';
 import type { AnalysisWorkerData, FromWorker, ToWorker } from './host.ts';
 import { lowerThreadPriority } from './thread-priority.ts';
+import { analysedBefore, hostsOfThread, threadConsumer } from './threads.ts';
 
 const data = workerData as AnalysisWorkerData;
 const port = parentPort!;
@@ -34,9 +36,15 @@ const counts = () => ({
 });
 
 if (data.log.kind === 'sqlite') {
+  const { index, count, prior } = data.log.thread;
   const reader = new SqliteLogReader(data.log.path, data.log.from, (seq) => port.postMessage({ type: 'ack', seq, ...counts() } satisfies FromWorker));
   closers.push(() => reader.close());
-  runners.push(new AnalysisRunner(reader, store, { ...data.options, clientIp }));
+  runners.push(new AnalysisRunner(reader, store, {
+    ...data.options,
+    clientIp,
+    consumer: threadConsumer(index, count),
+    ...((count > 1 || prior !== null) && { ownsHost: hostsOfThread(index, count), shared: { analysedBefore: prior ? analysedBefore(prior) : () => false } }),
+  }));
 } else {
   const { url, stream, partitions, partitionCount } = data.log;
   for (const p of partitions) {

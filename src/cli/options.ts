@@ -1,6 +1,7 @@
 // `tapline serve` settings: flags > environment (TAPLINE_*) > config file > defaults.
 // One table describes every option, so --help, parsing and the README cannot drift apart.
 import { readFileSync } from 'node:fs';
+import { MAX_ANALYSIS_THREADS } from '../analysis/threads.ts';
 
 type Kind = 'string' | 'int' | 'list';
 
@@ -32,6 +33,7 @@ export const SERVE_OPTIONS = [
   { flag: 'max-inflight', env: 'TAPLINE_MAX_INFLIGHT', kind: 'int', default: 2048, help: 'answer 429 above this many ingestion requests in flight' },
   { flag: 'max-inflight-bytes', env: 'TAPLINE_MAX_INFLIGHT_BYTES', kind: 'int', default: 256 * 1024 * 1024, help: 'answer 429 when the bodies in flight would exceed this many bytes (unknown lengths count 1 MiB)' },
   { flag: 'analysis', env: 'TAPLINE_ANALYSIS', kind: 'string', default: 'on', help: '"off" runs no analysis in this process: the log keeps transactions until analysis runs again' },
+  { flag: 'analysis-threads', env: 'TAPLINE_ANALYSIS_THREADS', kind: 'int', default: 1, help: 'analysis worker threads, each analysing the hosts that hash to it; more keep pace with more traffic on a machine with spare cores (with --log nats://, at most one per partition)' },
   { flag: 'analysis-priority', env: 'TAPLINE_ANALYSIS_PRIORITY', kind: 'string', default: 'low', help: '"low": the analysis thread yields the CPU to ingestion and analyses in the time left (Linux); "normal": same priority as ingestion' },
   { flag: 'role', env: 'TAPLINE_ROLE', kind: 'string', default: 'all', help: 'all, or one part of a cluster: edge (token service and ingestion), analyzer, console (admin API and web console)' },
   { flag: 'log', env: 'TAPLINE_LOG', kind: 'string', default: 'sqlite', help: 'transaction log: "sqlite" (in the data directory) or nats://host:4222[,nats://host2:4222] (JetStream; needed by split roles)' },
@@ -123,6 +125,8 @@ export function resolveServeOptions(argv: string[], env: NodeJS.ProcessEnv = pro
     else out[key] = spec.default;
   }
   if (out.analysisPriority !== 'low' && out.analysisPriority !== 'normal') throw new UsageError(`--analysis-priority must be "low" or "normal" (got "${out.analysisPriority}")`);
+  const threads = out.analysisThreads as number;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_ANALYSIS_THREADS) throw new UsageError(`--analysis-threads must be between 1 and ${MAX_ANALYSIS_THREADS} (got ${threads})`);
   if (out.analysis !== 'on' && out.analysis !== 'off') throw new UsageError(`--analysis must be "on" or "off" (got "${out.analysis}")`);
   if ((out.edgeThreads as number) < 0 || (out.edgeThreads as number) > 64) throw new UsageError(`--edge-threads must be between 0 (one per core) and 64 (got ${out.edgeThreads})`);
   if (out.reusePort !== 'on' && out.reusePort !== 'off') throw new UsageError(`--reuse-port must be "on" or "off" (got "${out.reusePort}")`);

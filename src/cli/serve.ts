@@ -42,6 +42,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { metricsText } from '../console/metrics.ts';
 import { AnalysisHost, type LogSource, type StoreSource } from '../analysis/host.ts';
+import { priorThreads } from '../analysis/threads.ts';
 import type { AnalysisPriority } from '../analysis/thread-priority.ts';
 import { parseCidrList } from '../wire/client-ip.ts';
 import { resolveServeOptions, serveHelp, UsageError, type ServeOptions } from './options.ts';
@@ -167,7 +168,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       maxHosts: o.analysisMaxHosts,
       retainMs: o.retainHours * 3600_000,
     },
-  }, (err) => app.log.error({ err }, 'analysis worker failed'));
+  }, (err) => app.log.error({ err }, 'analysis worker failed'), o.analysisThreads, runsAnalysis && logSource.kind === 'sqlite' ? await priorThreads(store, o.analysisThreads) : null);
 
   // In a cluster the analyzers are other processes: their lag is read from the stream.
   const intake = new Intake(log, dedupe, o.analysis === 'on' ? () => runner.lag() : null);
