@@ -9,7 +9,7 @@ import type { LogConsumer, LogEntry } from '../log/log.ts';
 import type { EndpointRecord, Store, StoredTransaction } from '../store/store.ts';
 import { applicationOf } from '../store/applications.ts';
 import type { ClientIpOptions } from '../wire/client-ip.ts';
-import { envelopeToTransaction, type LoggedTransaction } from '../wire/envelope.ts';
+import { decodeEnvelope, envelopeTransaction, itemHost, type LoggedTransaction } from '../wire/envelope.ts';
 import { toStoredTransaction, type RecordOptions } from './record.ts';
 import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
 import type { Rule } from './discovery/rules.ts';
@@ -176,12 +176,17 @@ export class AnalysisRunner {
     for (const e of entries) {
       if (e.redelivered === undefined && e.seq <= this.committed) continue; // ordered log: committed before a restart
       try {
-        const l = envelopeToTransaction(e.data, this.options.clientIp);
-        if (shared && !owns(hostOf(l.transaction))) {
-          others++;
-          continue;
+        const envelope = decodeEnvelope(e.data);
+        if (shared) {
+          // Another thread's host: skipped before the costly part of decoding.
+          const host = itemHost(envelope);
+          if (!owns(host)) {
+            others++;
+            continue;
+          }
+          if (shared.analysedBefore(host, e.seq)) continue;
         }
-        if (shared?.analysedBefore(hostOf(l.transaction), e.seq)) continue;
+        const l = envelopeTransaction(envelope, this.options.clientIp);
         if (e.redelivered && (await this.store.getTransaction(l.transaction.id, l.clientId)) !== null) continue;
         const { masked, locations } = protect(l.transaction, key, this.customTypes);
         const maskedLogged = { ...l, transaction: masked };

@@ -33,7 +33,20 @@ export interface LoggedTransaction {
 }
 
 export function envelopeToTransaction(text: string, clientIp?: ClientIpOptions): LoggedTransaction {
-  const e = decodeEnvelope(text);
+  return envelopeTransaction(decodeEnvelope(text), clientIp);
+}
+
+/**
+ * The request host of an envelope's item, lower-cased (the Host, else the server address): what
+ * analysis keys a host's state by, read without decoding the rest of the item.
+ */
+export function itemHost(e: Envelope): string {
+  const r = e.item.request;
+  return (r.host ?? r.connection?.['server-ip'] ?? '').toLowerCase();
+}
+
+/** The transaction an envelope carries, decoded. */
+export function envelopeTransaction(e: Envelope, clientIp?: ClientIpOptions): LoggedTransaction {
   const transaction = decodeEdgeTransaction(e.item, {
     id: e.id,
     idGenerated: e.idGenerated,
