@@ -3,13 +3,32 @@
 // restarts neither loses nor repeats a transaction; the option is validated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveServeOptions } from '../src/cli/options.ts';
 import { SqliteStore } from '../src/store/sqlite-store.ts';
 import { analysedBefore, hostsOfThread, priorThreads, threadConsumer } from '../src/analysis/threads.ts';
 import { createClient, getToken, postJson, sampleTransaction, startTestServer, tempDir, type TestServer } from './helpers.ts';
+
+const NATS_URL = process.env.TAPLINE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** Null when a JetStream server answers, else why the JetStream test cannot run. */
+async function natsUnavailable(): Promise<string | null> {
+  try {
+    const nc = await connect({ servers: NATS_URL, timeout: 2000, maxReconnectAttempts: 0 });
+    await jetstreamManager(nc, { timeout: 2000 });
+    await nc.close();
+    return null;
+  } catch (err) {
+    return `NATS JetStream not reachable at ${NATS_URL} (${(err as Error).message}): start nats-server -js or set TAPLINE_TEST_NATS_URL`;
+  }
+}
+const noNats = await natsUnavailable();
+// CI must run it: there a missing server is a failure, not a skip.
+const natsSkip = noNats && !(process.env.CI || process.env.TAPLINE_TEST_REQUIRE_NATS) ? noNats : false;
 
 const HOSTS = ['api.one.example', 'api.two.example', 'shop.three.example', 'billing.four.example', 'auth.five.example'];
 
@@ -62,6 +81,37 @@ test('the same traffic gives the same inventory, findings and counts on 1, 2 and
   assert.deepEqual(results[1], results[0], '2 threads');
   assert.deepEqual(results[2], results[0], '3 threads');
 });
+
+test('over JetStream, threads share the partitions and the inventory is the same as one thread\'s', { skip: natsSkip, timeout: 120_000 }, async () => {
+  if (noNats) throw new Error(noNats);
+  const items = traffic('nats');
+  const results = [];
+  for (const threads of [1, 3]) {
+    // A stream of its own, on the default subjects: deleted before the next one is made.
+    const stream = `TAPLINE_THREADS_${randomBytes(4).toString('hex').toUpperCase()}`;
+    const server = await startTestServer({ analysisThreads: threads, log: NATS_URL, logStream: stream, logPartitions: 4 });
+    try {
+      await send(server, items);
+      await until(async () => server.runner.processed === items.length);
+      results.push({ inventory: await inventoryOf(server), findings: await findingsOf(server) });
+    } finally {
+      await server.destroy();
+      const nc = await connect({ servers: NATS_URL });
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+      await nc.close();
+    }
+  }
+  assert.ok(results[0]!.inventory.length >= HOSTS.length * 3, results[0]!.inventory.join('\n'));
+  assert.deepEqual(results[1], results[0], '3 threads over 4 partitions');
+});
+
+async function until(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 test('changing the thread count across restarts neither loses nor repeats a transaction', { timeout: 120_000 }, async () => {
   const dataDir = tempDir();
