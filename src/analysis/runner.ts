@@ -9,7 +9,7 @@ import type { LogConsumer, LogEntry } from '../log/log.ts';
 import type { EndpointRecord, Store, StoredTransaction } from '../store/store.ts';
 import { applicationOf } from '../store/applications.ts';
 import type { ClientIpOptions } from '../wire/client-ip.ts';
-import { decodeEnvelope, envelopeTransaction, itemHost, type LoggedTransaction } from '../wire/envelope.ts';
+import { decodeEnvelope, envelopeTransaction, requestHost, type LoggedTransaction } from '../wire/envelope.ts';
 import { toStoredTransaction, type RecordOptions } from './record.ts';
 import { HOST_STATE_PREFIX, hostOf, InventoryStep } from './inventory.ts';
 import type { Rule } from './discovery/rules.ts';
@@ -179,7 +179,7 @@ export class AnalysisRunner {
         const envelope = decodeEnvelope(e.data);
         if (shared) {
           // Another thread's host: skipped before the costly part of decoding.
-          const host = itemHost(envelope);
+          const host = requestHost(envelope.item);
           if (!owns(host)) {
             others++;
             continue;

@@ -10,7 +10,7 @@ import type { BlockList } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateEdgeTransaction, WireError, type EdgeTransaction } from '../wire/edge-format.ts';
 import { inList } from '../wire/client-ip.ts';
-import { encodeEnvelope } from '../wire/envelope.ts';
+import { encodeEnvelope, requestHost } from '../wire/envelope.ts';
 import type { VerifyResult } from '../auth/tokens.ts';
 import type { IntakeEntry, IntakePort } from './intake.ts';
 import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
@@ -298,7 +298,7 @@ export class EdgeIngest {
     const transactionId = given || randomUUID();
     const data = encodeEnvelope({ clientId, receivedAt: now, id: transactionId, idGenerated: !given }, item, itemJson);
     // A partitioned log keeps one host's traffic together: the host is what discovery's state is keyed by.
-    const partitionKey = (item.request.host ?? item.request.connection['server-ip']).toLowerCase();
+    const partitionKey = requestHost(item);
     return { clientId, transactionId, receivedAt: now, data, partitionKey, given: Boolean(given) };
   }
 }

@@ -37,12 +37,12 @@ export function envelopeToTransaction(text: string, clientIp?: ClientIpOptions):
 }
 
 /**
- * The request host of an envelope's item, lower-cased (the Host, else the server address): what
- * analysis keys a host's state by, read without decoding the rest of the item.
+ * The request host of a captured item, lower-cased (the Host, else the server address): what
+ * analysis keys a host's state by, and so what a partitioned log and analysis threads split by.
+ * Read from the item as captured, without decoding the rest of it.
  */
-export function itemHost(e: Envelope): string {
-  const r = e.item.request;
-  return (r.host ?? r.connection?.['server-ip'] ?? '').toLowerCase();
+export function requestHost(item: EdgeTransaction): string {
+  return (item.request.host ?? item.request.connection['server-ip']).toLowerCase();
 }
 
 /** The transaction an envelope carries, decoded. */
