@@ -1,6 +1,7 @@
 // The stored form of a transaction for the console: credential header values replaced by a keyed
 // fingerprint, bodies kept up to a cap. A pure function of the transaction and its options.
 import { createHmac } from 'node:crypto';
+import { memoizedPerKey } from './recent-memo.ts';
 import type { LoggedTransaction } from '../wire/envelope.ts';
 import type { Body, Header, Transaction } from '../wire/transaction.ts';
 import type { StoredTransaction } from '../store/store.ts';
@@ -19,9 +20,8 @@ export function isCredentialHeader(name: string): boolean {
   return CREDENTIAL_HEADER.test(name);
 }
 
-function fingerprint(value: string, key: string): string {
-  return createHmac('sha256', key).update(value).digest('hex').slice(0, 12);
-}
+const fingerprintOf = memoizedPerKey((key, value) => createHmac('sha256', key).update(value).digest('hex').slice(0, 12));
+const fingerprint = (value: string, key: string) => fingerprintOf(key, value);
 
 function redactValue(name: string, value: string, key: string): string {
   const lower = name.toLowerCase();

@@ -8,32 +8,31 @@ import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } 
 import type { Header, SdpLocation, Transaction } from '../../wire/transaction.ts';
 import { boundaryOf, bodyKind, parseMultipart, parsePairs } from './scan.ts';
 import type { Finding } from './types.ts';
+import { memoizedPerKey } from '../recent-memo.ts';
 
-const PROCESS_KEY = createSecretKey(randomBytes(32));
-// KeyObjects for caller keys (turning raw bytes into a key on every HMAC is the expensive part)
-const KEYS = new Map<string, KeyObject>();
+/** Masks a value of a type under one key, remembering recent values of each type (traffic repeats them). */
+type Masker = (type: string, value: string) => string;
 
-function keyOf(key: Buffer | string | undefined): KeyObject {
-  if (key === undefined) return PROCESS_KEY;
+const maskerOf = (key: KeyObject): Masker => memoizedPerKey((type, value) => computeMask(type, value, key));
+const PROCESS_MASKER = maskerOf(createSecretKey(randomBytes(32)));
+// Maskers for caller keys (turning raw bytes into a key on every HMAC is the expensive part)
+const MASKERS = new Map<string, Masker>();
+
+function maskerFor(key: Buffer | string | undefined): Masker {
+  if (key === undefined) return PROCESS_MASKER;
   const id = typeof key === 'string' ? `s:${key}` : `b:${key.toString('base64')}`;
-  let k = KEYS.get(id);
-  if (!k) {
-    k = createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key);
-    if (KEYS.size > 64) KEYS.clear();
-    KEYS.set(id, k);
+  let m = MASKERS.get(id);
+  if (!m) {
+    m = maskerOf(createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key));
+    if (MASKERS.size > 64) MASKERS.clear();
+    MASKERS.set(id, m);
   }
-  return k;
+  return m;
 }
 
 export interface MaskOptions {
   /** HMAC key; the same key gives the same mask for the same value (default: random per process). */
   key?: Buffer | string;
-  /**
-   * Masks already computed, by type and value, under the same key. maskTransaction() gives one to
-   * the masking of a single transaction (a list response repeats the same e-mail or card on every
-   * row) and drops it afterwards, so raw values are not kept beyond that transaction.
-   */
-  memo?: Map<string, string>;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -43,15 +42,10 @@ const isLower = (c: number) => c >= 97 && c <= 122;
 /** Masks `value` as sensitive data of type `type` (a registry name such as CREDIT_CARD). */
 export function maskValue(type: string, value: string, options?: MaskOptions): string {
   if (value.length === 0) return value;
-  const memo = options?.memo;
-  if (!memo) return computeMask(type, value, options);
-  const id = `${type}\0${value}`;
-  let masked = memo.get(id);
-  if (masked === undefined) memo.set(id, (masked = computeMask(type, value, options)));
-  return masked;
+  return maskerFor(options?.key)(type, value);
 }
 
-function computeMask(type: string, value: string, options?: MaskOptions): string {
+function computeMask(type: string, value: string, key: KeyObject): string {
   let from = 0;
   let to = value.length;
   if (type === 'PRIVATE_KEY') {
@@ -62,7 +56,6 @@ function computeMask(type: string, value: string, options?: MaskOptions): string
   }
   let keep = 0; // trailing digits to keep
   if (type === 'CREDIT_CARD') keep = 4;
-  const key = keyOf(options?.key);
   const seed = createHmac('sha256', key).update(type).update('\0').update(value).digest();
   let stream = seed;
   let si = 0;
@@ -85,16 +78,26 @@ function computeMask(type: string, value: string, options?: MaskOptions): string
       keepFrom = i;
     }
   }
-  let out = from > 0 ? value.slice(0, from) : '';
-  for (let i = from; i < to; i++) {
+  // Built as character codes, not by appending: the result is kept in the memo, and a string
+  // grown one character at a time would be kept as a chain of hundreds of small pieces.
+  const out = new Array<number>(value.length);
+  for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (i >= keepFrom && isDigit(c)) out += value[i];
-    else if (isDigit(c)) out += String.fromCharCode(48 + (next() % 10));
-    else if (isUpper(c)) out += String.fromCharCode(65 + (next() % 26));
-    else if (isLower(c)) out += String.fromCharCode(97 + (next() % 26));
-    else out += value[i];
+    if (i < from || i >= to || (i >= keepFrom && isDigit(c))) out[i] = c;
+    else if (isDigit(c)) out[i] = 48 + (next() % 10);
+    else if (isUpper(c)) out[i] = 65 + (next() % 26);
+    else if (isLower(c)) out[i] = 97 + (next() % 26);
+    else out[i] = c;
   }
-  return to < value.length ? out + value.slice(to) : out;
+  return fromCharCodes(out);
+}
+
+/** The string of these UTF-16 code units (in slices: one call with too many arguments overflows the stack). */
+function fromCharCodes(codes: number[]): string {
+  if (codes.length <= 8192) return String.fromCharCode(...codes);
+  let s = '';
+  for (let i = 0; i < codes.length; i += 8192) s += String.fromCharCode(...codes.slice(i, i + 8192));
+  return s;
 }
 
 // ---- edits on encoded text
@@ -479,8 +482,7 @@ export interface MaskResult {
  * A new transaction with every finding masked (bodies, query string, headers), and the sdp_info
  * to store with it (also set on `tx.meta.sdpInfo` of the result).
  */
-export function maskTransaction(tx: Transaction, findings: Finding[], maskOptions?: MaskOptions & { maxBodyBytes?: number }): MaskResult {
-  const options = { ...maskOptions, memo: maskOptions?.memo ?? new Map<string, string>() };
+export function maskTransaction(tx: Transaction, findings: Finding[], options?: MaskOptions & { maxBodyBytes?: number }): MaskResult {
   const by = (loc: string) => findings.filter((f) => f.location === loc);
   let transformed = 0;
   const max = options?.maxBodyBytes ?? 1 << 20;

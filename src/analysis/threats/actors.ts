@@ -3,6 +3,7 @@
 // Credentials are never kept: they become keyed fingerprints (HMAC with the installation's key), so
 // the same caller gets the same actor id without its secret being stored.
 import { createHmac } from 'node:crypto';
+import { memoizedPerKey } from '../recent-memo.ts';
 import { headerValue, type Transaction } from '../../wire/transaction.ts';
 import { jwtParts } from '../discovery/auth-schemes.ts';
 
@@ -18,9 +19,8 @@ const API_KEY_HEADERS = ['x-api-key', 'api-key', 'apikey', 'x-apikey', 'ocp-apim
 const SESSION_COOKIE = /^(session|sess|sid|jsessionid|phpsessid|connect\.sid|asp\.net_sessionid|_session_id|.*_session)$/i;
 const USERNAME_FIELDS = ['username', 'user', 'login', 'email', 'userName', 'user_name', 'emailAddress', 'email_address'];
 
-export function fingerprint(key: string, value: string): string {
-  return createHmac('sha256', key).update(value).digest('base64url').slice(0, 16);
-}
+/** A keyed fingerprint (remembered for recent values: a caller repeats its credential on every call). */
+export const fingerprint = memoizedPerKey((key, value) => createHmac('sha256', key).update(value).digest('base64url').slice(0, 16));
 
 export function actorOf(t: Transaction, key: string): Actor {
   const auth = headerValue(t.request.headers, 'authorization');
