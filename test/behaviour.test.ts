@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { BehaviourEngine, flowsOf, type BehaviourEvent } from '../src/analysis/threats/behaviour.ts';
+import { BehaviourEngine, flowsOf, MAX_PER_GROUP, SlidingWindow, type BehaviourEvent } from '../src/analysis/threats/behaviour.ts';
 import { actorOf, usernameOf } from '../src/analysis/threats/actors.ts';
 import type { Header, Transaction } from '../src/wire/transaction.ts';
 import { createClient, getToken, postJson, sampleTransaction, startTestServer } from './helpers.ts';
@@ -48,6 +48,33 @@ test('business flows: one actor repeating sign-ups; many actors bursting an OTP 
   const otp = { endpointId: 'e-otp', method: 'POST', template: '/otp/send', flows: ['otp'] };
   const burst = fired(engine, Array.from({ length: 60 }, (_, i) => event({ ...otp, actor: `ip:10.9.${i}.1` })));
   assert.deepEqual(burst, ['BUSINESS_FLOW_ABUSE']);
+});
+
+test('a sliding window counts events, or each value once from its latest event, and forgets what left it', () => {
+  const count = new SlidingWindow(false);
+  assert.deepEqual([1, 2, 3].map((t) => count.add(t, null, 0)), [1, 2, 3]);
+  assert.equal(count.add(1002, null, 2), 2, 'the events at 1 and 2 left the window');
+  const distinct = new SlidingWindow(true);
+  assert.deepEqual([['a', 1], ['b', 2], ['a', 3]].map(([v, t]) => distinct.add(t as number, v as string, 0)), [1, 2, 2]);
+  assert.equal(distinct.add(1002, 'c', 2), 2, 'b (last seen at 2) left; a stays, seen again at 3');
+  assert.deepEqual([...distinct.latest!.keys()], ['a', 'c']);
+  // 200 values walked in order, then more in a moving window of 50 time units.
+  const walk = new SlidingWindow(true);
+  for (let t = 0; t < 2000; t++) walk.add(t, `id-${t}`, t - 50);
+  assert.equal(walk.size, 50);
+  assert.deepEqual([...walk.latest!.keys()].slice(0, 2), ['id-1950', 'id-1951']);
+});
+
+test('a sliding window stays within its bound: a caller repeating a few values, and one with too many', () => {
+  const repeat = new SlidingWindow(true);
+  for (let i = 0; i < 5 * MAX_PER_GROUP; i++) repeat.add(i, `v${i % 3}`, -1);
+  assert.equal(repeat.size, 3, 'three values, however often they came');
+  assert.equal(repeat.add(5 * MAX_PER_GROUP, 'v3', -1), 4);
+  assert.equal(repeat.add(5 * MAX_PER_GROUP + 1, 'v4', 5 * MAX_PER_GROUP - 2), 3, 'only the values seen since the window start stay: v1 (last seen at the end of the loop), v3 and v4');
+  const many = new SlidingWindow(true);
+  for (let i = 0; i <= MAX_PER_GROUP; i++) many.add(0, String(i), -1);
+  assert.equal(many.size, MAX_PER_GROUP);
+  assert.equal([...many.latest!.keys()][0], '1', 'the least recently seen went first');
 });
 
 test('windows slide: slow enumeration below the rate does not fire', () => {

@@ -4,7 +4,9 @@
 // 1. many actors: every event from a new actor (public APIs see hundreds of thousands of client
 //    addresses), so past the cap of groups or profiles each event evicts the least recent one;
 // 2. one actor walking ids: an enumeration whose distinct-values window holds thousands of ids,
-//    each event adding one and expiring the oldest.
+//    each event adding one and expiring the oldest;
+// 3. one busy caller of a counting rule: a client posting orders every 10 ms, whose window holds
+//    the most timestamps a group keeps, each event adding one and expiring the oldest.
 // A structure that degrades when full shows a ratio far above 1 that grows round after round.
 //
 //   node bench/behaviour/run.ts [--rounds 4]
@@ -20,6 +22,13 @@ function event(i: number, actor: string, id: number): BehaviourEvent {
   return {
     at: 1_718_000_000_000 + i * 10, transactionId: `t${i}`, host: 'api.example', endpointId: 'e-users', method: 'GET',
     template: '/users/{userId}', status: 200, actor, params: { userId: String(id) }, username: null, flows: [],
+  };
+}
+
+function order(i: number): BehaviourEvent {
+  return {
+    at: 1_718_000_000_000 + i * 10, transactionId: `t${i}`, host: 'api.example', endpointId: 'e-orders', method: 'POST',
+    template: '/orders', status: 201, actor: 'key:integration', params: {}, username: null, flows: ['checkout'],
   };
 }
 
@@ -45,6 +54,8 @@ const engine = new BehaviourEngine(BUILTIN_RULES);
 report('rules, a new actor per event', (i) => engine.observe(event(i, `ip:${i}`, i % 1000)));
 const walker = new BehaviourEngine(BUILTIN_RULES);
 report('rules, one actor walking ids', (i) => walker.observe(event(i, 'ip:203.0.113.7', i)));
+const poster = new BehaviourEngine(BUILTIN_RULES);
+report('rules, one busy caller posting orders', (i) => poster.observe(order(i)));
 const profiles = new ActorProfiles();
 const tx = { request: { method: 'GET', uri: '/users/1', headers: [['user-agent', 'curl/8']] }, response: { status: 200, headers: [] } } as unknown as Transaction;
 report('actor profiles, a new actor per event', (i) => profiles.observe({ id: `ip:${i}`, kind: 'ip', label: 'client IP' }, 'api.example', tx, 'e-users', 1_718_000_000_000 + i * 10));

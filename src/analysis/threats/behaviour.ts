@@ -184,19 +184,93 @@ function fieldValue(e: BehaviourEvent, field: Field): string | null {
   return e[field];
 }
 
-interface Group {
-  /** Timestamps (count rules) or value -> last time (distinct rules), within the window. */
-  times: number[];
-  values: Map<string, number>;
-  quietUntil: number;
-  /** The newest events' transaction ids, for the finding's evidence. */
-  transactions: string[];
-}
-
 /** Groups kept per rule at most (the least recently active are dropped first). */
 const MAX_GROUPS = 50_000;
 /** Distinct values or timestamps kept per group at most (a threshold never needs more). */
-const MAX_PER_GROUP = 10_000;
+export const MAX_PER_GROUP = 10_000;
+
+/**
+ * One group's events within its rule's window, oldest first: their times and, for a distinct
+ * rule, their values (a value counts once, from its latest event). Events leave the window by
+ * moving an index over arrays. A Map walked from its front instead (drop the oldest entries, stop
+ * at the first one in the window) went over every entry deleted since the Map last compacted, on
+ * every event: most of the cost of a call from a client walking thousands of ids (bench/behaviour).
+ */
+export class SlidingWindow {
+  private times: number[] = [];
+  /** Distinct rules: the value of each event (empty for counting rules). */
+  private values: string[] = [];
+  /** The oldest event still in the window. */
+  private first = 0;
+  /** Events dropped from the front of the arrays (positions below are absolute: base + index). */
+  private base = 0;
+  /** Distinct rules: value -> position of its latest event, least recently seen first (null for counting rules). */
+  readonly latest: Map<string, number> | null;
+
+  constructor(distinct: boolean) {
+    this.latest = distinct ? new Map() : null;
+  }
+
+  /** Events (or distinct values) in the window. */
+  get size(): number {
+    return this.latest !== null ? this.latest.size : this.times.length - this.first;
+  }
+
+  /** Adds an event at `at` and forgets those at or before `from`; returns the new size. */
+  add(at: number, value: string | null, from: number): number {
+    const latest = this.latest;
+    if (latest !== null) {
+      latest.delete(value!);
+      latest.set(value!, this.base + this.times.length);
+      this.values.push(value!);
+    }
+    this.times.push(at);
+    while (this.first < this.times.length && (this.times[this.first]! <= from || this.size > MAX_PER_GROUP)) {
+      if (latest !== null) {
+        const v = this.values[this.first]!;
+        if (latest.get(v) === this.base + this.first) latest.delete(v);
+      }
+      this.first++;
+    }
+    if (this.first > 64 || this.times.length > 4 * MAX_PER_GROUP) this.compact();
+    return this.size;
+  }
+
+  private compact(): void {
+    // What left the window, once it is half of the arrays (constant time per event on average).
+    if (this.first > 64 && this.first * 2 > this.times.length) {
+      this.times = this.times.slice(this.first);
+      this.values = this.values.slice(this.first);
+      this.base += this.first;
+      this.first = 0;
+    }
+    // A caller repeating the same values leaves older events of each value behind: past four
+    // times the bound, keep only each value's latest event.
+    const latest = this.latest;
+    if (latest !== null && this.times.length > 4 * MAX_PER_GROUP) {
+      const times: number[] = [];
+      const values: string[] = [];
+      for (let i = this.first; i < this.times.length; i++) {
+        const v = this.values[i]!;
+        if (latest.get(v) !== this.base + i) continue;
+        latest.set(v, times.length); // an existing key keeps its place in the Map's order
+        times.push(this.times[i]!);
+        values.push(v);
+      }
+      this.times = times;
+      this.values = values;
+      this.base = 0;
+      this.first = 0;
+    }
+  }
+}
+
+/** The events of one group (rule and key) within the window, and what its findings need. */
+class Group extends SlidingWindow {
+  quietUntil = 0;
+  /** The newest events' transaction ids, for the finding's evidence. */
+  transactions: string[] = [];
+}
 
 export class BehaviourEngine {
   private readonly rules: BehaviourRule[];
@@ -217,26 +291,13 @@ export class BehaviourEngine {
       let g = groups.get(key);
       if (!g) {
         makeRoom(groups, MAX_GROUPS);
-        g = { times: [], values: new Map(), quietUntil: 0, transactions: [] };
+        g = new Group(rule.distinct !== undefined);
       } else groups.delete(key); // re-inserted below: the map's order is least recently active first
       groups.set(key, g);
       const from = e.at - rule.windowMs;
-      let count: number;
-      if (rule.distinct) {
-        const v = fieldValue(e, rule.distinct);
-        if (v === null) continue;
-        g.values.delete(v);
-        g.values.set(v, e.at);
-        for (const [value, at] of g.values) {
-          if (at > from && g.values.size <= MAX_PER_GROUP) break;
-          g.values.delete(value);
-        }
-        count = g.values.size;
-      } else {
-        g.times.push(e.at);
-        while (g.times.length > 0 && (g.times[0]! <= from || g.times.length > MAX_PER_GROUP)) g.times.shift();
-        count = g.times.length;
-      }
+      const value = rule.distinct ? fieldValue(e, rule.distinct) : null;
+      if (rule.distinct && value === null) continue;
+      const count = g.add(e.at, value, from);
       g.transactions.push(e.transactionId);
       if (g.transactions.length > 10) g.transactions.shift();
       if (count >= rule.threshold && e.at >= g.quietUntil) {
@@ -262,7 +323,7 @@ export class BehaviourEngine {
         count,
         threshold: rule.threshold,
         windowSeconds: rule.windowMs / 1000,
-        ...(rule.distinct && rule.distinct !== 'username' ? { sampleValues: [...g.values.keys()].slice(-5) } : {}),
+        ...(rule.distinct && rule.distinct !== 'username' ? { sampleValues: [...(g.latest?.keys() ?? [])].slice(-5) } : {}),
         recentTransactions: [...g.transactions],
       },
       transactionId: e.transactionId,
