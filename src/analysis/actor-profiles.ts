@@ -8,13 +8,16 @@ import type { ActorRecord } from '../store/store.ts';
 import type { Actor } from './threats/actors.ts';
 import { botScore, newActorStats, observeActor, type ActorStats } from './threats/actor-stats.ts';
 import { makeRoom } from './bounded-map.ts';
+import { memoized } from './recent-memo.ts';
 
 const MAX_PROFILES = 200_000;
 /** Profiles active within this time are reloaded when an analyzer starts. */
 export const ACTOR_RESUME_MS = 24 * 3600_000;
 
+const rowIdOf = memoized((actorAndHost) => hash('sha256', actorAndHost, 'base64url').slice(0, 22));
+
 export function actorRowId(actor: string, host: string): string {
-  return hash('sha256', `${actor}\n${host}`, 'base64url').slice(0, 22);
+  return rowIdOf(`${actor}\n${host}`);
 }
 
 export class ActorProfiles {

@@ -10,13 +10,16 @@ import { HostDiscovery, type Endpoint, type EndpointRef, type HostState, type So
 import { observationFromTransaction } from './discovery/observation.ts';
 import type { Rule } from './discovery/rules.ts';
 import { mergeEndpointStats, newEndpointStats, observeTransaction, type EndpointStats } from './discovery/endpoint-stats.ts';
+import { memoized } from './recent-memo.ts';
 
 export const HOST_STATE_PREFIX = 'discovery:host:';
 const HISTORY_LIMIT = 20;
 
+const idOf = memoized((hostAndKey) => hash('sha256', hostAndKey, 'base64url').slice(0, 22));
+
 /** An endpoint's id: stable for the life of its discovery key (host + method + key). */
 export function endpointId(host: string, key: string): string {
-  return hash('sha256', `${host}\n${key}`, 'base64url').slice(0, 22);
+  return idOf(`${host}\n${key}`);
 }
 
 /** The host discovery files a transaction under (the same rule as its observations). */

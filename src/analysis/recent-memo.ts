@@ -1,9 +1,10 @@
-// A bounded memo of recent results of a keyed one-way function (a mask or a fingerprint under the
-// installation's key). Traffic repeats the same few values over and over: a client's bearer token
-// or session cookie on each of its calls, the same customer's e-mail address in every response
-// about them. Computing their HMAC once per value instead of once per transaction took a fifth off
-// analysis's cost per transaction (bench/mask, bench/pipeline). The raw values it keys on are in
-// memory only, as the batch of raw transactions being analysed is, and only a bounded number.
+// A bounded memo of recent results of a hash-based function of a string: a mask or a fingerprint
+// under the installation's key, an id hashed from an endpoint's or an actor's name. Traffic repeats
+// the same few values over and over: a client's bearer token or session cookie on each of its
+// calls, the same customer's e-mail address in every response about them, the same endpoints.
+// Hashing each value once instead of once per transaction took a fifth off analysis's cost per
+// transaction (bench/mask, bench/pipeline). The raw values it keys on are in memory only, as the
+// batch of raw transactions being analysed is, and only a bounded number of them.
 import { makeRoom } from './bounded-map.ts';
 
 /** Values remembered per memo. */
