@@ -2,7 +2,7 @@
 // under the installation's key, an id hashed from an endpoint's or an actor's name. Traffic repeats
 // the same few values over and over: a client's bearer token or session cookie on each of its
 // calls, the same customer's e-mail address in every response about them, the same endpoints.
-// Hashing each value once instead of once per transaction took a fifth off analysis's cost per
+// Hashing each value once instead of once per transaction took about a sixth off analysis's cost per
 // transaction (bench/mask, bench/pipeline). The raw values it keys on are in memory only, as the
 // batch of raw transactions being analysed is, and only a bounded number of them.
 import { makeRoom } from './bounded-map.ts';
