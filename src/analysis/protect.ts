@@ -7,6 +7,7 @@ import type { SdpLocation, Transaction } from '../wire/transaction.ts';
 import type { FindingObservation, Severity } from '../store/findings.ts';
 import { maskTransaction, maskValue, scanTransaction, scanValue, typeInfo, type Finding } from './sensitive/index.ts';
 import { scanCustomTypes, type CompiledCustomType } from './sensitive/custom.ts';
+import { memoizedPerKey } from './recent-memo.ts';
 
 export interface Protected {
   /** The transaction with every detected value masked (and its sdp_info set). */
@@ -24,14 +25,16 @@ export function protect(raw: Transaction, key: string, custom: CompiledCustomTyp
   return { masked: tx, locations: sdpInfo.locations };
 }
 
+/** A text with what the detectors find in it masked (remembered: findings repeat the same texts on every call). */
+const maskText = memoizedPerKey((key, text) => {
+  let out = text;
+  for (const f of [...scanValue(text)].sort((a, b) => b.start - a.start)) out = out.slice(0, f.start) + maskValue(f.name, out.slice(f.start, f.end), { key }) + out.slice(f.end);
+  return out;
+});
+
 /** Every string in `value` with what the detectors find in it masked (for finding evidence). */
 export function maskEvidence<T>(value: T, key: string): T {
-  if (typeof value === 'string') {
-    const found = scanValue(value);
-    let out = value as string;
-    for (const f of [...found].sort((a, b) => b.start - a.start)) out = out.slice(0, f.start) + maskValue(f.name, out.slice(f.start, f.end), { key }) + out.slice(f.end);
-    return out as T;
-  }
+  if (typeof value === 'string') return maskText(key, value) as T;
   if (Array.isArray(value)) return value.map((v) => maskEvidence(v, key)) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskEvidence(v, key)])) as T;
   return value;
