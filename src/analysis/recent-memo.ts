@@ -9,7 +9,10 @@ import { makeRoom } from './bounded-map.ts';
 
 /** Values remembered per memo. */
 const MAX_ENTRIES = 1024;
-/** Longer values are not remembered (a private key block, a large token): computed each time. */
+/**
+ * Longer values are not remembered (a private key block, a large token): computed each time. With
+ * results no longer than their values, a memo holds at most about 2 MB of text.
+ */
 const MAX_VALUE_CHARS = 1024;
 
 /** `compute`, remembering the results for the most recently computed values. */
