@@ -2,22 +2,19 @@
 // and hands the runner the rows that changed in a batch. Memory is bounded: the least recently
 // active profiles are dropped first (they stay in the store and come back if the actor returns
 // within the resume window).
-import { hash } from 'node:crypto';
 import type { Transaction } from '../wire/transaction.ts';
 import type { ActorRecord } from '../store/store.ts';
 import type { Actor } from './threats/actors.ts';
 import { botScore, newActorStats, observeActor, type ActorStats } from './threats/actor-stats.ts';
 import { makeRoom } from './bounded-map.ts';
-import { memoized } from './recent-memo.ts';
+import { hashedId } from './recent-memo.ts';
 
 const MAX_PROFILES = 200_000;
 /** Profiles active within this time are reloaded when an analyzer starts. */
 export const ACTOR_RESUME_MS = 24 * 3600_000;
 
-const rowIdOf = memoized((actorAndHost) => hash('sha256', actorAndHost, 'base64url').slice(0, 22));
-
 export function actorRowId(actor: string, host: string): string {
-  return rowIdOf(`${actor}\n${host}`);
+  return hashedId(`${actor}\n${host}`);
 }
 
 export class ActorProfiles {

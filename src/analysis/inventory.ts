@@ -2,7 +2,6 @@
 // belongs to) and to that endpoint's traffic aggregate, follows discovery's refinements and merges
 // so an endpoint keeps its identity and history, and hands the runner what changed in a batch,
 // to be committed to the store together with the log position (nothing counted twice).
-import { hash } from 'node:crypto';
 import type { SdpLocation, Transaction } from '../wire/transaction.ts';
 import { fieldPattern } from './protect.ts';
 import type { EndpointRecord } from '../store/store.ts';
@@ -10,16 +9,14 @@ import { HostDiscovery, type Endpoint, type EndpointRef, type HostState, type So
 import { observationFromTransaction } from './discovery/observation.ts';
 import type { Rule } from './discovery/rules.ts';
 import { mergeEndpointStats, newEndpointStats, observeTransaction, type EndpointStats } from './discovery/endpoint-stats.ts';
-import { memoized } from './recent-memo.ts';
+import { hashedId } from './recent-memo.ts';
 
 export const HOST_STATE_PREFIX = 'discovery:host:';
 const HISTORY_LIMIT = 20;
 
-const idOf = memoized((hostAndKey) => hash('sha256', hostAndKey, 'base64url').slice(0, 22));
-
 /** An endpoint's id: stable for the life of its discovery key (host + method + key). */
 export function endpointId(host: string, key: string): string {
-  return idOf(`${host}\n${key}`);
+  return hashedId(`${host}\n${key}`);
 }
 
 /** The host discovery files a transaction under (the same rule as its observations). */

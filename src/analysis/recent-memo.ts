@@ -5,6 +5,7 @@
 // Hashing each value once instead of once per transaction took about a sixth off analysis's cost per
 // transaction (bench/mask, bench/pipeline). The raw values it keys on are in memory only, as the
 // batch of raw transactions being analysed is, and only a bounded number of them.
+import { hash } from 'node:crypto';
 import { makeRoom } from './bounded-map.ts';
 
 /** Values remembered per memo. */
@@ -43,3 +44,6 @@ export function memoizedPerKey(compute: (key: string, value: string) => string):
     return f(value);
   };
 }
+
+/** A 22-character id hashed from a name (an endpoint's, an actor's on a host), remembered for recent names. */
+export const hashedId = memoized((name) => hash('sha256', name, 'base64url').slice(0, 22));

@@ -20,12 +20,11 @@ export function isCredentialHeader(name: string): boolean {
   return CREDENTIAL_HEADER.test(name);
 }
 
-const fingerprintOf = memoizedPerKey((key, value) => createHmac('sha256', key).update(value).digest('hex').slice(0, 12));
-const fingerprint = (value: string, key: string) => fingerprintOf(key, value);
+const fingerprint = memoizedPerKey((key, value) => createHmac('sha256', key).update(value).digest('hex').slice(0, 12));
 
 function redactValue(name: string, value: string, key: string): string {
   const lower = name.toLowerCase();
-  const mark = (v: string) => `[redacted ${v.length} chars #${fingerprint(v, key)}]`;
+  const mark = (v: string) => `[redacted ${v.length} chars #${fingerprint(key, v)}]`;
   if (lower === 'authorization' || lower === 'proxy-authorization') {
     const space = value.indexOf(' ');
     // Keep the scheme (Bearer, Basic, ...): it tells how the API is protected.

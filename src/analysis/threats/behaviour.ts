@@ -232,7 +232,7 @@ export class SlidingWindow {
       }
       this.first++;
     }
-    if (this.first > 64 || this.times.length > 4 * MAX_PER_GROUP) this.compact();
+    this.compact();
     return this.size;
   }
 
