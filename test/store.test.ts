@@ -9,8 +9,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { SqliteStore } from '../src/store/sqlite-store.ts';
-import { PostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/store/postgres-store.ts';
+import { DatabaseSync } from 'node:sqlite';
+import { MIGRATIONS as SQLITE_MIGRATIONS, SqliteStore } from '../src/store/sqlite-store.ts';
+import { MIGRATIONS as POSTGRES_MIGRATIONS, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/store/postgres-store.ts';
 import { findingId, type FindingObservation } from '../src/store/findings.ts';
 import type {
   AnalysisCommit,
@@ -748,6 +749,51 @@ storeSuite('store conformance: SqliteStore', async () => {
   return new SqliteStore(join(dir, 'store.db'));
 });
 
+/**
+ * What the upgrade to one index over transaction ids must keep, whatever the adapter: the stored
+ * transactions, their row ids, ids never handed out again, lookups by id, and one row per id.
+ */
+async function checkTransactionsAfterUpgrade(store: Store): Promise<void> {
+  assert.deepEqual(withoutRowId(await store.getTransaction('t1')), txn('t1'));
+  assert.equal((await store.getTransaction('t2', 'c2'))!.uri, '/items/t2?q=1');
+  assert.equal(await store.getTransaction('t3'), null, 'deleted before the upgrade');
+  const before = await store.queryTransactions({ limit: 10 });
+  assert.deepEqual(before.map((r) => [r.transactionId, r.rowId]), [['t2', 2], ['t1', 1]], 'row ids are kept');
+  await store.insertTransactions([txn('t4')]);
+  const [t4] = await store.queryTransactions({ limit: 1 });
+  assert.ok(t4!.rowId > 3, `t4 gets a row id above the deleted t3's (got ${t4!.rowId})`);
+  await store.insertTransactions([txn('t1')]);
+  const after = await store.queryTransactions({ limit: 10 });
+  assert.deepEqual(after.map((r) => r.transactionId), ['t4', 't2', 't1'], 'the retry of t1 is stored once');
+}
+
+test('migrations (SQLite): a store from before the single transaction-id index keeps its transactions, row ids and sequence', async () => {
+  const dir = tempDir('tapline-store-');
+  sqliteDirs.push(dir);
+  const path = join(dir, 'store.db');
+  const old = new DatabaseSync(path);
+  for (const m of SQLITE_MIGRATIONS.slice(0, -1)) old.exec(m);
+  old.exec(`PRAGMA user_version = ${SQLITE_MIGRATIONS.length - 1}`);
+  const insert = old.prepare(`INSERT INTO transactions (client_id, transaction_id, received_at, timestamp, method, uri, host, status, client_ip, client_ip_rule, source_type, detail)
+    VALUES (?, ?, ?, ?, 'GET', ?, 'api.example', 200, ?, ?, ?, ?)`);
+  const t = txn('x');
+  for (const [clientId, id, at] of [['c1', 't1', T0], ['c2', 't2', T0 + 1], ['c1', 't3', T0 + 2]] as const) {
+    insert.run(clientId, id, at, T0 - 5, `/items/${id}?q=1`, t.clientIp, t.clientIpRule, t.sourceType, JSON.stringify(t.detail));
+  }
+  old.exec("DELETE FROM transactions WHERE transaction_id = 't3'");
+  old.close();
+  const store = new SqliteStore(path);
+  try {
+    await checkTransactionsAfterUpgrade(store);
+    const check = new DatabaseSync(path, { readOnly: true });
+    const indexes = check.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions' ORDER BY name").all();
+    check.close();
+    assert.deepEqual(indexes.map((i) => i.name), ['sqlite_autoindex_transactions_1', 'transactions_host', 'transactions_received']);
+  } finally {
+    await store.close();
+  }
+});
+
 // ---- PostgreSQL
 
 const PG_URL = process.env.TAPLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -820,6 +866,33 @@ describe('PostgresStore', { skip: pgSkip }, () => {
     const again = await PostgresStore.open(PG_URL, { schema, max: 1 });
     assert.equal((await again.getClient('c1'))!.clientId, 'c1');
     await again.close();
+  });
+
+  test('migrations: a store from before the single transaction-id index keeps its transactions, row ids and sequence', async () => {
+    const schema = freshSchema();
+    await admin`CREATE SCHEMA ${admin(schema)}`;
+    await admin.begin(async (tx) => {
+      await tx.unsafe(`SET LOCAL search_path = "${schema}"`);
+      await tx`CREATE TABLE tapline_schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`;
+      for (const [i, m] of POSTGRES_MIGRATIONS.slice(0, -1).entries()) {
+        await tx.unsafe(m);
+        await tx`INSERT INTO tapline_schema_migrations (version, applied_at) VALUES (${i + 1}, 0)`;
+      }
+      const t = txn('x');
+      for (const [clientId, id, at] of [['c1', 't1', T0], ['c2', 't2', T0 + 1], ['c1', 't3', T0 + 2]] as const) {
+        await tx`INSERT INTO transactions (client_id, transaction_id, received_at, "timestamp", method, uri, host, status, client_ip, client_ip_rule, source_type, detail)
+          VALUES (${clientId}, ${id}, ${at}, ${T0 - 5}, 'GET', ${`/items/${id}?q=1`}, 'api.example', 200, ${t.clientIp}, ${t.clientIpRule}, ${t.sourceType}, ${JSON.stringify(t.detail)})`;
+      }
+      await tx`DELETE FROM transactions WHERE transaction_id = 't3'`;
+    });
+    const store = await PostgresStore.open(PG_URL, { schema, max: 2 });
+    try {
+      await checkTransactionsAfterUpgrade(store);
+      const indexes = await admin`SELECT indexname FROM pg_indexes WHERE schemaname = ${schema} AND tablename = 'transactions' ORDER BY indexname`;
+      assert.deepEqual(indexes.map((i) => i.indexname), ['transactions_host', 'transactions_pkey', 'transactions_received', 'transactions_transaction_id_client_id_key']);
+    } finally {
+      await store.close();
+    }
   });
 
   test('migrations: a schema newer than this Tapline is refused with a clear error', async () => {

@@ -41,7 +41,7 @@ import { numOrNull, toActor, toApplication, toClient, toEndpoint, toFinding, toS
 import { foldFinding, groupFindings, type FindingQuery, type FindingRecord, type FindingStatus } from './findings.ts';
 
 /** Each entry moves the schema one version forward; never edit a released one, add a new one. */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: string[] = [
   `CREATE TABLE clients (
      client_id TEXT COLLATE "C" PRIMARY KEY,
      uid TEXT NOT NULL,
@@ -211,6 +211,11 @@ const MIGRATIONS: string[] = [
      created_at BIGINT NOT NULL,
      created_by TEXT NOT NULL
    );`,
+  // One index over transaction ids instead of two, as in SQLite (see sqlite-store.ts): the unique
+  // key leads with the id, so it also serves lookups by id alone.
+  `ALTER TABLE transactions DROP CONSTRAINT transactions_client_id_transaction_id_key;
+   DROP INDEX transactions_txid;
+   ALTER TABLE transactions ADD CONSTRAINT transactions_transaction_id_client_id_key UNIQUE (transaction_id, client_id);`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
