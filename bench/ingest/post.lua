@@ -1,9 +1,10 @@
 -- wrk script of the ingest bench (bench/ingest/run.ts writes the body template and runs wrk).
---   wrk ... -s bench/ingest/post.lua <url> -- <body template file> <run nonce>
+--   wrk ... -s bench/ingest/post.lua <url> -- <body template file> <run nonce> [uuid]
 --   env WRK_AUTHORIZATION: value of the Authorization header (unset for the bare server)
 -- Every "@ID@" in the template is replaced by an id unique to the request
 -- (<nonce>-<thread>-<counter>), so Tapline's dedupe never turns a request into a no-op retry.
--- A batch template holds "@ID@-0" ... "@ID@-249", one per item.
+-- A batch template holds "@ID@-0" ... "@ID@-249", one per item. With "uuid", each "@ID@" is a
+-- random UUID instead, as gateways send (APIM's request id): ids that do not arrive in order.
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -21,6 +22,7 @@ end
 local pieces = {}
 local prefix = ""
 local counter = 0
+local uuids = false
 
 function init(args)
   local f = assert(io.open(args[1], "rb"), "cannot open the body template " .. tostring(args[1]))
@@ -35,6 +37,18 @@ function init(args)
   end
   pieces[#pieces + 1] = string.sub(template, from)
   prefix = (args[2] or "run") .. "-" .. tostring(thread_id or 0) .. "-"
+  uuids = args[3] == "uuid"
+  if uuids then
+    -- Seeded from the nonce and the thread, so runs and threads draw different ids.
+    local seed = (thread_id or 0) * 7919
+    for i = 1, #prefix do seed = (seed * 31 + string.byte(prefix, i)) % 2147483647 end
+    math.randomseed(seed + os.time())
+  end
+end
+
+local function uuid()
+  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", math.random(0, 0x7fffffff), math.random(0, 0xffff),
+    math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffff), math.random(0, 0xffffff))
 end
 
 local parts = {}
@@ -44,7 +58,7 @@ function request()
   local n = #pieces
   for i = 1, n - 1 do
     parts[2 * i - 1] = pieces[i]
-    parts[2 * i] = id
+    parts[2 * i] = uuids and uuid() or id
   end
   parts[2 * n - 1] = pieces[n]
   return wrk.format(nil, nil, nil, table.concat(parts, "", 1, 2 * n - 1))

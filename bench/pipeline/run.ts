@@ -7,9 +7,13 @@
 // transactions accepted with analysis on, divided by the time until analysis had them all, over
 // the ingestion-only rate.
 //
+// Transaction ids are random UUIDs, as gateways send them (APIM's request id), unless
+// BENCH_IDS=sequential: the store indexes recent transactions by id, and random ids cost more.
+//
 //   node bench/pipeline/run.ts [--duration 10] [--rounds 2] [--connections 16] [--batch 50]
 //   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_RESULTS_DIR,
-//        BENCH_ANALYSIS_THREADS (--analysis-threads of the server with analysis on; default 1)
+//        BENCH_ANALYSIS_THREADS (--analysis-threads of the server with analysis on; default 1),
+//        BENCH_IDS=random|sequential (default random)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -25,6 +29,11 @@ const BATCH = Math.max(1, Math.round(setting('batch', 'BENCH_BATCH', 50)));
 const DRAIN_TIMEOUT_MS = 300_000;
 const POST_LUA = join(ROOT, 'bench/ingest/post.lua');
 const ANALYSIS_THREADS = Math.max(1, Math.round(setting('analysis-threads', 'BENCH_ANALYSIS_THREADS', 1)));
+const IDS = process.env.BENCH_IDS ?? 'random';
+if (IDS !== 'random' && IDS !== 'sequential') {
+  console.error(`bench: BENCH_IDS must be "random" or "sequential" (got "${IDS}")`);
+  process.exit(1);
+}
 
 async function metrics(url: string): Promise<Record<string, number>> {
   const text = await metricsText(url);
@@ -64,7 +73,7 @@ async function run(server: Child, analysis: boolean, file: string, authorization
   await waitDrained(server.url, analysis);
   const before = await metrics(server.url);
   const nonce = `p${++runNo}${randomBytes(2).toString('hex')}`;
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--timeout', '30s', '-s', POST_LUA, `${server.url}/api-transactions`, '--', file, nonce];
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--timeout', '30s', '-s', POST_LUA, `${server.url}/api-transactions`, '--', file, nonce, ...(IDS === 'random' ? ['uuid'] : [])];
   const proc = spawn('wrk', args, { env: { ...process.env, WRK_AUTHORIZATION: authorization }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -109,7 +118,7 @@ async function main(): Promise<number> {
     }
     const file = join(work, 'batch.json');
     writeFileSync(file, JSON.stringify({ data: Array.from({ length: BATCH }, (_, i) => transaction(SHAPES[i % SHAPES.length]!, `@ID@-${i}`)) }));
-    console.log(`# Pipeline bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, batches of ${BATCH}, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up; ${ANALYSIS_THREADS} analysis thread(s)`);
+    console.log(`# Pipeline bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, batches of ${BATCH}, ${IDS} ids, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up; ${ANALYSIS_THREADS} analysis thread(s)`);
     const results: Run[] = [];
     for (let round = 0; round <= ROUNDS; round++) {
       for (const [server, analysis] of [[on, true], [off, false]] as const) {
@@ -125,6 +134,7 @@ async function main(): Promise<number> {
     const summary = {
       connections: CONNECTIONS,
       batch: BATCH,
+      ids: IDS,
       analysisThreads: ANALYSIS_THREADS,
       durationS: DURATION,
       acceptedPerSecAnalysisOn: onRate,
