@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { BOT_THRESHOLD, botScore, newActorStats, observeActor, userAgentClass } from '../src/analysis/threats/actor-stats.ts';
 import type { Transaction } from '../src/wire/transaction.ts';
-import { createClient, getToken, postJson, sampleTransaction, startTestServer } from './helpers.ts';
+import { join } from 'node:path';
+import { SqliteStore } from '../src/store/sqlite-store.ts';
+import { createClient, getToken, postJson, sampleTransaction, startTestServer, tempDir } from './helpers.ts';
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
@@ -86,6 +88,28 @@ test('through the edge: actors listed by score with reasons; an actor shows its 
     assert.ok(one.body.findings.some((f: { type: string }) => f.type === 'BOLA_OBJECT_ENUMERATION'));
     assert.equal((await server.admin(`/findings?actor=${encodeURIComponent('ip:192.0.2.66')}`)).body.total, one.body.findings.length);
     assert.equal((await server.admin('/actors/nobody')).status, 404);
+  } finally {
+    await server.destroy();
+  }
+});
+
+test('actors not seen within --retain-hours are forgotten (when analysis starts, then every minute)', { timeout: 30_000 }, async () => {
+  const dataDir = tempDir();
+  const hour = 3_600_000;
+  const row = (actor: string, lastSeen: number) =>
+    ({ id: actor, actor, host: 'bank.example', kind: 'ip', label: 'client IP', firstSeen: lastSeen, lastSeen, calls: 1, errors: 0, botScore: 0, detail: {} });
+  const seed = new SqliteStore(join(dataDir, 'store.db'));
+  await seed.commitAnalysis({ consumer: 'seed', seq: 1, transactions: [], endpoints: [], removedEndpoints: [], state: [],
+    actors: [row('ip:192.0.2.1', Date.now() - 200 * hour), row('ip:192.0.2.2', Date.now() - 2 * hour)] });
+  await seed.close();
+  const server = await startTestServer({ retainHours: 168 }, dataDir);
+  try {
+    let actors: string[] = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      actors = (await server.admin('/actors')).body.items.map((a: { actor: string }) => a.actor);
+      if (actors.length === 1) break;
+    }
+    assert.deepEqual(actors, ['ip:192.0.2.2'], 'the actor last seen 200 hours ago is gone, the one of 2 hours ago stays');
   } finally {
     await server.destroy();
   }

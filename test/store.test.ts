@@ -497,6 +497,19 @@ export function storeSuite(name: string, open: OpenStore, skip: string | false =
       assert.deepEqual((await store.recentActors(250)).map((r) => r.id), ['r3', 'r2']);
     });
 
+    test('actors: rows last seen before a time are pruned; newer ones stay', async () => {
+      const row = (id: string, lastSeen: number) =>
+        ({ id, actor: `ip:${id}`, host: 'h1', kind: 'ip', label: 'client IP', firstSeen: 1, lastSeen, calls: 1, errors: 0, botScore: 0, detail: {} });
+      await store.commitAnalysis(commit('a', 1, { actors: [row('old', 100), row('edge', 200), row('new', 300)] }));
+      assert.equal(await store.pruneActors(200), 1, 'before is exclusive');
+      assert.deepEqual((await store.listActors({ sort: 'lastSeen', limit: 10, offset: 0 })).items.map((r) => r.id), ['new', 'edge']);
+      assert.equal(await store.pruneActors(200), 0);
+      // An actor seen again after its row was pruned gets a row again.
+      await store.commitAnalysis(commit('a', 2, { actors: [row('old', 400)] }));
+      assert.equal(await store.pruneActors(301), 2);
+      assert.deepEqual((await store.listActors({ limit: 10, offset: 0 })).items.map((r) => r.id), ['old']);
+    });
+
     test('discovery rules: added per host, listed oldest first (all or one host), deleted', async () => {
       await store.addDiscoveryRule({ id: 'r2', host: 'b.example', rule: { kind: 'ignore', pattern: '/health' }, createdAt: 2, createdBy: 'admin-token@127.0.0.1' });
       await store.addDiscoveryRule({ id: 'r1', host: 'a.example', rule: { kind: 'merge', template: '/users/{userId}' }, createdAt: 1, createdBy: 'user:ada@127.0.0.1' });

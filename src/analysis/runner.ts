@@ -42,7 +42,7 @@ export interface RunnerOptions extends RecordOptions {
   batchSize: number;
   /** Recent transactions kept: at most this many, ... */
   retainCount: number;
-  /** ... and none older than this (ms). */
+  /** ... and none older than this (ms); actors not seen for this long are forgotten too. */
   retainMs: number;
   /** The name progress is committed under (default ANALYSIS_CONSUMER; one per partition on NATS). */
   consumer?: string;
@@ -426,8 +426,18 @@ export class AnalysisRunner {
     return out;
   }
 
-  async prune(): Promise<number> {
-    return this.store.pruneTransactions(this.options.retainCount, Date.now() - this.options.retainMs);
+  /**
+   * Forgets recent transactions beyond the retained count or age, and actors not seen within that
+   * age: a public API meets new client addresses every day, and their rows would pile up for ever.
+   */
+  async prune(): Promise<void> {
+    try {
+      const olderThan = Date.now() - this.options.retainMs;
+      await this.store.pruneTransactions(this.options.retainCount, olderThan);
+      await this.store.pruneActors(olderThan);
+    } catch (err) {
+      console.error(`analysis: pruning the store failed (it is tried again in a minute): ${(err as Error).message}`);
+    }
   }
 
   async stop(): Promise<void> {

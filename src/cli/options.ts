@@ -27,7 +27,7 @@ export const SERVE_OPTIONS = [
   { flag: 'store-body-bytes', env: 'TAPLINE_STORE_BODY_BYTES', kind: 'int', default: 16_384, help: 'bytes of each body kept with recent transactions' },
   { flag: 'retain-transactions', env: 'TAPLINE_RETAIN_TRANSACTIONS', kind: 'int', default: 100_000, help: 'recent transactions kept (count)' },
   { flag: 'analysis-max-hosts', env: 'TAPLINE_ANALYSIS_MAX_HOSTS', kind: 'int', default: 10_000, help: 'hosts whose discovery analysis keeps in memory; the least recently seen others wait in the store' },
-  { flag: 'retain-hours', env: 'TAPLINE_RETAIN_HOURS', kind: 'int', default: 168, help: 'recent transactions kept (age, hours)' },
+  { flag: 'retain-hours', env: 'TAPLINE_RETAIN_HOURS', kind: 'int', default: 168, help: 'recent transactions, and actors not seen since, kept (age, hours)' },
   { flag: 'max-pending-bytes', env: 'TAPLINE_MAX_PENDING_BYTES', kind: 'int', default: 64 * 1024 * 1024, help: 'answer 503 when this many bytes wait for the log' },
   { flag: 'max-lag', env: 'TAPLINE_MAX_LAG', kind: 'int', default: 1_000_000, help: 'answer 503 when analysis is this many transactions behind (0: never)' },
   { flag: 'max-inflight', env: 'TAPLINE_MAX_INFLIGHT', kind: 'int', default: 2048, help: 'answer 429 above this many ingestion requests in flight' },

@@ -512,6 +512,10 @@ export class PostgresStore implements Store {
     return (await this.sql`SELECT * FROM actors WHERE last_seen >= ${since} ORDER BY last_seen`).map(toActor);
   }
 
+  async pruneActors(olderThan: number): Promise<number> {
+    return (await this.sql`DELETE FROM actors WHERE last_seen < ${olderThan}`).count;
+  }
+
   async getFinding(id: string): Promise<FindingRecord | null> {
     const [r] = await this.sql`SELECT * FROM findings WHERE id = ${id}`;
     return r ? toFinding(r) : null;

@@ -599,6 +599,10 @@ export class SqliteStore implements Store {
     return this.all('SELECT * FROM actors WHERE last_seen >= ? ORDER BY last_seen', since).map(toActor);
   }
 
+  async pruneActors(olderThan: number): Promise<number> {
+    return this.run('DELETE FROM actors WHERE last_seen < ?', olderThan);
+  }
+
   async getFinding(id: string): Promise<FindingRecord | null> {
     const r = this.get('SELECT * FROM findings WHERE id = ?', id);
     return r ? toFinding(r) : null;

@@ -287,6 +287,8 @@ export interface Store {
   listActors(q: ActorQuery): Promise<{ items: ActorRecord[]; total: number }>;
   /** Rows seen since `since`, for an analyzer to resume its profiles. */
   recentActors(since: number): Promise<ActorRecord[]>;
+  /** Deletes the rows of actors last seen before `olderThan`; returns how many. */
+  pruneActors(olderThan: number): Promise<number>;
   listFindings(q: FindingQuery): Promise<{ items: FindingRecord[]; total: number }>;
   getFinding(id: string): Promise<FindingRecord | null>;
   /** Sets a finding's status with who and why; null when there is no such finding. */
