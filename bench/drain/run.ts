@@ -7,8 +7,10 @@
 // Checkouts given as arguments drain copies of the same log in turn, round after round, so two
 // versions of the code compare on the same transactions (default: this checkout only).
 //
-//   node bench/drain/run.ts [--fill-seconds 6] [--rounds 1] [checkout ...]
+//   node bench/drain/run.ts [--fill-seconds 6] [--rounds 1] [--callers 0] [checkout ...]
 //   env: BENCH_FILL_SECONDS, BENCH_ROUNDS, BENCH_IDS=random|sequential (default random),
+//        BENCH_CALLERS (callers drawn at random per transaction, each with a bearer token of its
+//        own, so one actor each; default 0: the pipeline traffic's single caller),
 //        BENCH_CPU_PROF=<dir> (drains run under --cpu-prof, into <dir>/<drain number>; the analysis
 //        thread's profile is the third file; see ../ingest/profile-summary.ts)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, metricsText, met
 
 const FILL_SECONDS = Math.max(1, setting('fill-seconds', 'BENCH_FILL_SECONDS', 6));
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 1)));
+const CALLERS = Math.max(0, Math.round(setting('callers', 'BENCH_CALLERS', 0)));
 const IDS = process.env.BENCH_IDS ?? 'random';
 if (IDS !== 'random' && IDS !== 'sequential') {
   console.error(`bench: BENCH_IDS must be "random" or "sequential" (got "${IDS}")`);
@@ -41,8 +44,9 @@ async function fill(data: string, work: string): Promise<{ transactions: number;
     const client = await admin(s.url, '/clients', { name: 'bench' });
     const auth = `Bearer ${await accessToken(s.url, client.clientId, client.secret)}`;
     const file = join(work, 'batch.json');
-    writeFileSync(file, JSON.stringify({ data: Array.from({ length: 50 }, (_, i) => transaction(SHAPES[i % SHAPES.length]!, `@ID@-${i}`)) }));
-    const args = ['-t1', '-c4', `-d${FILL_SECONDS}s`, '-s', join(ROOT, 'bench/ingest/post.lua'), `${s.url}/api-transactions`, '--', file, `d${randomBytes(3).toString('hex')}`, ...(IDS === 'random' ? ['uuid'] : [])];
+    const caller = CALLERS > 0 ? '@CALLER@' : undefined;
+    writeFileSync(file, JSON.stringify({ data: Array.from({ length: 50 }, (_, i) => transaction(SHAPES[i % SHAPES.length]!, `@ID@-${i}`, caller)) }));
+    const args = ['-t1', '-c4', `-d${FILL_SECONDS}s`, '-s', join(ROOT, 'bench/ingest/post.lua'), `${s.url}/api-transactions`, '--', file, `d${randomBytes(3).toString('hex')}`, IDS === 'random' ? 'uuid' : 'ordered', String(CALLERS)];
     const started = Date.now();
     const wrk = spawnSync('wrk', args, { env: { ...process.env, WRK_AUTHORIZATION: auth }, encoding: 'utf8', timeout: (FILL_SECONDS + 60) * 1000 });
     const seconds = (Date.now() - started) / 1000;
@@ -91,7 +95,7 @@ async function main(): Promise<number> {
   try {
     const source = join(work, 'filled');
     const filled = await fill(source, work);
-    console.log(`# Drain bench: ${cpus().length} CPUs, Node ${process.version}; ${IDS} ids; the fill took ${filled.transactions} transactions at ${filled.usPerTx.toFixed(1)} us each (ingestion only, wrk -c4, batches of 50)`);
+    console.log(`# Drain bench: ${cpus().length} CPUs, Node ${process.version}; ${IDS} ids, ${CALLERS > 0 ? `${CALLERS} callers` : 'one caller'}; the fill took ${filled.transactions} transactions at ${filled.usPerTx.toFixed(1)} us each (ingestion only, wrk -c4, batches of 50)`);
     const results = new Map<string, number[]>(checkouts.map((c) => [c, []]));
     let n = 0;
     for (let round = 0; round < ROUNDS; round++) {

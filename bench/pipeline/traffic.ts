@@ -15,7 +15,14 @@ export const SHAPES: Array<{ host: string; method: string; uri: string; body?: u
   { host: 'search.example', method: 'GET', uri: '/search?q=shoes&page=2', response: { hits: [{ id: 'p1', score: 0.9 }], total: 1 } },
 ];
 
-export function transaction(shape: (typeof SHAPES)[number], id: string) {
+/**
+ * One transaction of `shape`. With `caller`, its bearer token is `tok-<caller>` (a plain header
+ * value, so a placeholder such as "@CALLER@" can stand for it): one actor per caller.
+ */
+export function transaction(shape: (typeof SHAPES)[number], id: string, caller?: string) {
+  const authorization = caller === undefined
+    ? `authorization:${b64('Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2xvZ2luLmV4YW1wbGUifQ.')}`
+    : { name: 'authorization', value: `Bearer tok-${caller}` };
   const reqBody = shape.body === undefined ? null : JSON.stringify(shape.body);
   const resBody = JSON.stringify(shape.response);
   return {
@@ -28,7 +35,7 @@ export function transaction(shape: (typeof SHAPES)[number], id: string) {
       'uri-query-fragment': shape.uri.replace('@ID@', id),
       host: shape.host,
       connection: { 'connection-ip': '10.0.0.4', 'server-ip': '10.0.1.9', 'server-port': 443 },
-      headers: [`accept:${b64('application/json')}`, `authorization:${b64('Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2xvZ2luLmV4YW1wbGUifQ.')}`, ...(reqBody ? [`content-type:${b64('application/json')}`] : [])],
+      headers: [`accept:${b64('application/json')}`, authorization, ...(reqBody ? [`content-type:${b64('application/json')}`] : [])],
       ...(reqBody && { body: { length: reqBody.length, data: b64(reqBody) } }),
     },
     response: { 'status-code': String(shape.status ?? 200), headers: [`content-type:${b64('application/json')}`], body: { length: resBody.length, data: b64(resBody) } },
