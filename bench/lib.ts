@@ -24,6 +24,30 @@ export function setting(name: string, env: string, fallback: number): number {
   return n;
 }
 
+/**
+ * BENCH_IDS: the transaction ids wrk sends (bench/ingest/post.lua). `random` (the default): UUIDs,
+ * as gateways send them; `sequential`: <nonce>-<thread>-<counter>.
+ */
+export function idsSetting(): 'random' | 'sequential' {
+  const ids = process.env.BENCH_IDS || 'random';
+  if (ids !== 'random' && ids !== 'sequential') {
+    console.error(`bench: BENCH_IDS must be "random" or "sequential" (got "${ids}")`);
+    process.exit(1);
+  }
+  return ids;
+}
+
+/** The arguments that are not `--flag value` pairs (flags here always take a value). */
+export function positionalArgs(): string[] {
+  const out: string[] = [];
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i]!.startsWith('--')) i++;
+    else out.push(args[i]!);
+  }
+  return out;
+}
+
 /** A TCP port nothing listens on right now (on 127.0.0.1), for a child told to listen there. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -19,19 +19,15 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SHAPES, transaction } from '../pipeline/traffic.ts';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopChild, threadCpuSeconds, threadCpuText } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, idsSetting, median, metricsText, metricValue, positionalArgs, runBench, setting, sleep, startChild, stopChild, threadCpuSeconds, threadCpuText } from '../lib.ts';
 
 const FILL_SECONDS = Math.max(1, setting('fill-seconds', 'BENCH_FILL_SECONDS', 6));
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 1)));
 const CALLERS = Math.max(0, Math.round(setting('callers', 'BENCH_CALLERS', 0)));
-const IDS = process.env.BENCH_IDS ?? 'random';
-if (IDS !== 'random' && IDS !== 'sequential') {
-  console.error(`bench: BENCH_IDS must be "random" or "sequential" (got "${IDS}")`);
-  process.exit(1);
-}
+const IDS = idsSetting();
 const CPU_PROF = process.env.BENCH_CPU_PROF || null;
 const DRAIN_TIMEOUT_MS = 600_000;
-const checkouts = process.argv.slice(2).filter((a) => !a.startsWith('--') && !/^\d+$/.test(a)).map((a) => resolve(a));
+const checkouts = positionalArgs().map((a) => resolve(a));
 if (checkouts.length === 0) checkouts.push(ROOT);
 
 const serve = (checkout: string, data: string, extra: string[] = []) =>

@@ -20,7 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SHAPES, transaction } from './traffic.ts';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, idsSetting, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
@@ -29,11 +29,7 @@ const BATCH = Math.max(1, Math.round(setting('batch', 'BENCH_BATCH', 50)));
 const DRAIN_TIMEOUT_MS = 300_000;
 const POST_LUA = join(ROOT, 'bench/ingest/post.lua');
 const ANALYSIS_THREADS = Math.max(1, Math.round(setting('analysis-threads', 'BENCH_ANALYSIS_THREADS', 1)));
-const IDS = process.env.BENCH_IDS ?? 'random';
-if (IDS !== 'random' && IDS !== 'sequential') {
-  console.error(`bench: BENCH_IDS must be "random" or "sequential" (got "${IDS}")`);
-  process.exit(1);
-}
+const IDS = idsSetting();
 
 async function metrics(url: string): Promise<Record<string, number>> {
   const text = await metricsText(url);
