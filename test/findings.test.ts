@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestServer, ADMIN_TOKEN, createClient, getToken, postJson, sampleTransaction, type TestServer } from './helpers.ts';
-import { foldFinding, type FindingObservation, type FindingRecord } from '../src/store/findings.ts';
+import { findingId, foldFinding, groupFindings, type FindingObservation, type FindingRecord } from '../src/store/findings.ts';
 
 describe('findings API', () => {
   let server: TestServer;
@@ -115,6 +115,21 @@ test('folding a batch of observations at once equals folding them one by one', (
     const steps = foldOneByOne(start, observations);
     assert.deepEqual({ ...once, createdAt: 0 }, { ...steps, createdAt: 0 }, `round ${round}`);
   }
+});
+
+test('grouping a batch puts each observation under the id of its row, in the order given', () => {
+  const random = mulberry(11);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const observations: FindingObservation[] = Array.from({ length: 500 }, (_, i) => ({
+    type: pick(['BOLA_OBJECT_ENUMERATION', 'SENSITIVE_DATA_IN_RESPONSE']), owaspCategory: 'API1', severity: 'low',
+    endpointId: pick(['e1', 'e2', null]), actor: pick(['ip:1', null]), subject: pick(['a', 'b', null]),
+    summary: `s${i}`, evidence: {}, transactionId: `t${i}`, at: i,
+  }));
+  const expected = new Map<string, FindingObservation[]>();
+  for (const o of observations) expected.set(findingId(o), [...(expected.get(findingId(o)) ?? []), o]);
+  assert.deepEqual([...groupFindings(observations)], [...expected]);
+  // Ids are stored: the key text behind them must not change.
+  assert.equal(findingId({ type: 'T', endpointId: 'e', actor: null, subject: 's' }), 'vhLxQ44D8F6YJ25_Drn8Ni');
 });
 
 function mulberry(seed: number): () => number {

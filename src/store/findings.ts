@@ -66,9 +66,13 @@ export interface FindingQuery {
 const KEEP_EVIDENCE = 5;
 const KEEP_TRANSACTIONS = 20;
 
+type FindingKey = Pick<FindingObservation, 'type' | 'endpointId' | 'actor' | 'subject'>;
+const keyText = (o: FindingKey) => `${o.type}\n${o.endpointId ?? ''}\n${o.actor ?? ''}\n${o.subject ?? ''}`;
+const idOfKey = (key: string) => hash('sha256', key, 'base64url').slice(0, 22);
+
 /** The row a finding lives in: the same issue on the same endpoint, actor and subject. */
-export function findingId(o: Pick<FindingObservation, 'type' | 'endpointId' | 'actor' | 'subject'>): string {
-  return hash('sha256', [o.type, o.endpointId ?? '', o.actor ?? '', o.subject ?? ''].join('\n'), 'base64url').slice(0, 22);
+export function findingId(o: FindingKey): string {
+  return idOfKey(keyText(o));
 }
 
 const worse = (a: Severity, b: Severity): Severity => (SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b);
@@ -140,14 +144,20 @@ function lastOccurrences(ids: string[], keep: number): string[] {
   return out.reverse();
 }
 
-/** Observations grouped by the row they fold into, in the order given. */
+/**
+ * Observations grouped by the row they fold into, in the order given. A batch holds thousands of
+ * observations of a few dozen rows, so they are grouped by their key text and each row's id is
+ * hashed once.
+ */
 export function groupFindings(observations: FindingObservation[]): Map<string, FindingObservation[]> {
-  const groups = new Map<string, FindingObservation[]>();
+  const byKey = new Map<string, FindingObservation[]>();
   for (const o of observations) {
-    const id = findingId(o);
-    const list = groups.get(id);
+    const key = keyText(o);
+    const list = byKey.get(key);
     if (list) list.push(o);
-    else groups.set(id, [o]);
+    else byKey.set(key, [o]);
   }
+  const groups = new Map<string, FindingObservation[]>();
+  for (const [key, list] of byKey) groups.set(idOfKey(key), list);
   return groups;
 }
