@@ -323,6 +323,88 @@ test('whenHandled(mark): resolves once what came before the mark is sent or spoo
   }
 });
 
+/** An edge that holds every batch until the test answers it (token requests are answered at once). */
+async function holdingEdge() {
+  const held: Array<{ ids: string[]; answer: () => void }> = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.includes('/token')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: fakeJwt(1800), expires_in: 1800 }));
+      const ids = (JSON.parse(Buffer.concat(chunks).toString()).data as Array<{ 'transaction-id': string }>).map((t) => t['transaction-id']);
+      held.push({ ids, answer: () => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"OK"}') });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    held,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+test('batches in flight: up to maxInFlight at once with a spool; a mark waits for the oldest; stop() spools those on their way', async () => {
+  const edge = await holdingEdge();
+  const spoolDir = tempDir('tapline-spool-');
+  const f = stubForwarder(edge, { maxBatchItems: 3, maxDelayMs: 10, maxInFlight: 2, spoolDir, requestTimeoutMs: 30_000 });
+  try {
+    f.start();
+    for (let i = 0; i < 3; i++) f.enqueue(sample(`a-${i}`));
+    const afterA = f.mark();
+    for (let i = 0; i < 3; i++) f.enqueue(sample(`b-${i}`));
+    const afterB = f.mark();
+    for (let i = 0; i < 3; i++) f.enqueue(sample(`c-${i}`));
+    await until(() => edge.held.length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(edge.held.length, 2, 'a third batch waits for a free slot');
+    assert.deepEqual(edge.held.map((h) => h.ids[0]), ['a-0', 'b-0']);
+    let aDone = false;
+    const aHandled = f.whenHandled(afterA).then(() => (aDone = true));
+    let bDone = false;
+    const bHandled = f.whenHandled(afterB).then(() => (bDone = true));
+    // The second batch is answered first: its items are sent, but the first batch still travels.
+    edge.held[1]!.answer();
+    await until(() => edge.held.length === 3); // its slot went to the third batch
+    assert.deepEqual(edge.held[2]!.ids, ['c-0', 'c-1', 'c-2']);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(bDone, false, 'a mark waits for the oldest batch on its way');
+    assert.equal(aDone, false);
+    edge.held[0]!.answer();
+    await aHandled;
+    await bHandled;
+    assert.equal(f.metrics().sent, 6);
+    // The third batch is still held: stopping spools it.
+    await f.stop();
+    assert.equal(f.metrics().spoolQueued, 3);
+  } finally {
+    await f.stop();
+    await edge.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  }
+});
+
+test('batches in flight: without a spool directory, one at a time', async () => {
+  const edge = await holdingEdge();
+  const f = stubForwarder(edge, { maxBatchItems: 2, maxDelayMs: 10, maxInFlight: 4, requestTimeoutMs: 30_000 });
+  try {
+    f.start();
+    for (let i = 0; i < 6; i++) f.enqueue(sample(`x-${i}`));
+    await until(() => edge.held.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(edge.held.length, 1);
+    edge.held[0]!.answer();
+    await until(() => edge.held.length === 2);
+    edge.held[1]!.answer();
+    await until(() => edge.held.length === 3);
+    edge.held[2]!.answer();
+    await f.flush();
+    assert.deepEqual(edge.held.flatMap((h) => h.ids), ['x-0', 'x-1', 'x-2', 'x-3', 'x-4', 'x-5']);
+  } finally {
+    await f.stop();
+    await edge.close();
+  }
+});
+
 test('enqueueSerialized: pre-serialized transactions (string or Buffer) go out unchanged in the same batches', async () => {
   const stub = await startStub();
   const f = stubForwarder(stub, { maxBatchItems: 10 });

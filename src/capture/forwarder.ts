@@ -23,6 +23,13 @@ export interface ForwarderOptions {
   maxBatchItems?: number;
   maxBatchBytes?: number;
   maxDelayMs?: number;
+  /**
+   * Batches on their way to the edge at once (default 2). Over a link with a long round trip, one
+   * batch at a time caps the rate at a batch per round trip; the edge also parses one batch while
+   * it commits another. Without a spool directory it is 1, so an unsent batch can go back to the
+   * front of memory in order.
+   */
+  maxInFlight?: number;
   maxQueueBytes?: number;
   maxSpoolBytes?: number;
   retryInitialMs?: number;
@@ -63,6 +70,7 @@ const DEFAULTS = {
   maxBatchItems: 250,
   maxBatchBytes: 4 * 1024 * 1024,
   maxDelayMs: 200,
+  maxInFlight: 2,
   maxQueueBytes: 32 * 1024 * 1024,
   maxSpoolBytes: 256 * 1024 * 1024,
   retryInitialMs: 500,
@@ -132,17 +140,20 @@ export class Forwarder {
   /** Consecutive failed deliveries; while above zero the edge is treated as down. */
   private failures = 0;
   private downUntil = 0;
-  private busy = false;
+  /** A spool segment is being sent (never while memory batches are in flight). */
+  private sendingSpool = false;
   private running = false;
   private stopper = new AbortController();
   private wakeUp: (() => void) | null = null;
   private flushWaiters: Array<() => void> = [];
   // Items are numbered in enqueue order. The queue always holds the contiguous run [head, tail)
-  // (a batch put back goes to its front), and the batch being delivered starts at inFlightFrom, so
-  // everything numbered below handledThrough() was sent, spooled or dropped.
+  // (a batch put back goes to its front, which only happens with one batch in flight), and the
+  // batches being delivered start at the keys of inFlight, in increasing order, so everything
+  // numbered below handledThrough() was sent, spooled or dropped.
   private tail = 0;
   private head = 0;
-  private inFlightFrom: number | null = null;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly maxInFlight: number;
   private handledWaiters: Array<{ mark: number; resolve: () => void }> = [];
   private loopDone: Promise<void> = Promise.resolve();
   /** Where batches go, and a keep-alive connection pool for them (node:http: a batch body is one write). */
@@ -152,6 +163,7 @@ export class Forwarder {
   constructor(options: ForwarderOptions) {
     this.o = { ...DEFAULTS, ...options, edge: options.edge.replace(/\/+$/, '') };
     this.target = new URL(`${this.o.edge}/api-transactions`);
+    this.maxInFlight = options.spoolDir ? Math.max(1, Math.floor(this.o.maxInFlight)) : 1;
     this.agent = this.newAgent();
     this.spool = options.spoolDir ? new Spool(options.spoolDir, this.o.maxSpoolBytes, (n) => this.drop(n, 'spool full: dropped the oldest transactions')) : null;
   }
@@ -226,7 +238,8 @@ export class Forwarder {
   }
 
   private handledThrough(): number {
-    return this.inFlightFrom ?? this.head;
+    for (const from of this.inFlight.keys()) return from; // the oldest batch still on its way
+    return this.head;
   }
 
   /** Resolves the whenHandled() waiters that are due, in mark order. */
@@ -237,7 +250,7 @@ export class Forwarder {
 
   /** Resolves once everything in memory was sent, spooled or dropped. */
   flush(): Promise<void> {
-    if (!this.running || (this.queue.length === 0 && !this.busy)) return Promise.resolve();
+    if (!this.running || (this.queue.length === 0 && this.inFlight.size === 0 && !this.sendingSpool)) return Promise.resolve();
     return new Promise((resolve) => {
       this.flushWaiters.push(resolve);
       this.wake();
@@ -267,21 +280,23 @@ export class Forwarder {
     while (this.running) {
       const now = Date.now();
       const down = now < this.downUntil;
+      const idle = this.inFlight.size === 0;
       if (this.queue.length > 0 && down && this.waited()) {
         // The edge is down: a flush persists instead of waiting (without a spool, memory keeps it).
         if (this.spool) this.spoolItems(this.takeAll());
-        this.resolveFlushWaiters();
+        if (idle) this.resolveFlushWaiters();
         this.settleMarks();
-      } else if (this.queue.length > 0 && !down && this.batchReady(now)) {
-        await this.sendMemoryBatch();
+      } else if (this.queue.length > 0 && !down && this.inFlight.size < this.maxInFlight && this.batchReady(now)) {
+        this.sendMemoryBatch();
         continue;
-      } else if (this.queue.length === 0 && !down && this.spool?.oldest()) {
+      } else if (this.queue.length === 0 && !down && idle && this.spool?.oldest()) {
         await this.sendSpoolSegment();
         continue;
       }
-      if (this.queue.length === 0) this.resolveFlushWaiters();
+      if (this.queue.length === 0 && idle) this.resolveFlushWaiters();
       await this.sleepUntilNeeded(now, down);
     }
+    await Promise.all(this.inFlight.values()); // stopping aborts them; what they hold is spooled
   }
 
   private batchReady(now: number): boolean {
@@ -293,8 +308,10 @@ export class Forwarder {
     return this.flushWaiters.length > 0 || (this.handledWaiters.length > 0 && this.handledWaiters[0]!.mark > this.handledThrough());
   }
 
+  /** Sleeps until the edge may be up again, the batch delay is up, or wake() (new items, a batch settled). */
   private sleepUntilNeeded(now: number, down: boolean): Promise<void> {
-    const wait = down ? this.downUntil - now : this.queue.length > 0 ? Math.max(1, this.firstQueuedAt + this.o.maxDelayMs - now) : 60_000;
+    const canSend = this.queue.length > 0 && this.inFlight.size < this.maxInFlight;
+    const wait = down ? this.downUntil - now : canSend ? Math.max(1, this.firstQueuedAt + this.o.maxDelayMs - now) : 60_000;
     return new Promise((resolve) => {
       const timer = setTimeout(done, wait);
       // Idle, nothing queued: an idle forwarder alone should not keep the process alive.
@@ -319,24 +336,27 @@ export class Forwarder {
     for (const resolve of waiters) resolve();
   }
 
-  private async sendMemoryBatch(): Promise<void> {
-    this.inFlightFrom = this.head;
+  /** Takes the next batch and delivers it in the background; the loop goes on (up to maxInFlight). */
+  private sendMemoryBatch(): void {
+    const from = this.head;
     const batch = this.takeBatch();
-    this.busy = true;
-    try {
-      const outcome = await this.deliver(batch);
-      if (outcome === 'retryable') this.keepUnsent(batch);
-    } finally {
-      this.busy = false;
-      this.inFlightFrom = null;
-      this.settleMarks();
-    }
+    const delivered = this.deliver(batch)
+      .then((outcome) => {
+        if (outcome === 'retryable') this.keepUnsent(batch);
+      })
+      .catch((error: Error) => this.keepUnsent(batch, error))
+      .finally(() => {
+        this.inFlight.delete(from);
+        this.settleMarks();
+        this.wake();
+      });
+    this.inFlight.set(from, delivered);
   }
 
   private async sendSpoolSegment(): Promise<void> {
     const segment = this.spool!.oldest()!;
     const lines = this.spool!.read(segment);
-    this.busy = true;
+    this.sendingSpool = true;
     try {
       // Segments hold at most one batch when we wrote them; chunk anyway in case limits changed.
       for (const chunk of this.chunks(lines)) {
@@ -344,12 +364,13 @@ export class Forwarder {
       }
       this.spool!.remove(segment);
     } finally {
-      this.busy = false;
+      this.sendingSpool = false;
     }
   }
 
   /** Unsent after the retries: to the spool, or back to the front of memory without one. */
-  private keepUnsent(batch: Buffer[]): void {
+  private keepUnsent(batch: Buffer[], error?: Error): void {
+    if (error) this.lastError = `delivery: ${error.message}`;
     if (this.spool) return this.spoolItems(batch);
     this.queue = [...batch, ...this.queue];
     this.head -= batch.length;
