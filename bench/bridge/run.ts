@@ -1,23 +1,41 @@
 // Bridge bench (see bench/README.md): end-to-end throughput of capture -> bridge -> edge against
-// capture -> edge directly, in the same run. wrk posts batches of realistic transactions (with
-// personal data for the bridge to mask) for a fixed time; a run ends when Tapline has accepted
-// everything wrk got a 200 for, so the bridge's rate includes filtering, masking and forwarding.
-// Rounds alternate direct and bridged runs; medians are compared (goal: ratio at least 0.7).
+// capture -> edge directly, in the same run. wrk posts realistic transactions (with personal data
+// for the bridge to mask) for a fixed time; a run ends when Tapline has accepted everything wrk got
+// a 200 for, so the bridge's rate includes filtering, masking and forwarding. Two workloads:
+// single transactions to /api-transaction, as the APIM policy sends them (one per API call), and
+// batches to /api-transactions, as the sensor's forwarder sends them. Rounds alternate direct and
+// bridged runs; medians are compared (goal: ratio at least 0.7). Each run prints the CPU per
+// transaction of Tapline and of the bridge, and their busiest threads.
 //
 //   node bench/bridge/run.ts [--duration 10] [--rounds 2] [--connections 16] [--batch 50]
-//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_RESULTS_DIR
+//   env: BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_BATCH, BENCH_ONLY=single|batch,
+//        BENCH_RESULTS_DIR, BENCH_CPU_PROF=<dir> (Tapline and the bridge run under --cpu-prof, into
+//        <dir>/tapline and <dir>/bridge; see ../ingest/profile-summary.ts)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, threadCpuSeconds, threadCpuText, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
 const CONNECTIONS = Math.max(1, Math.round(setting('connections', 'BENCH_CONNECTIONS', 16)));
 const BATCH = Math.max(1, Math.round(setting('batch', 'BENCH_BATCH', 50)));
 const POST_LUA = join(ROOT, 'bench/ingest/post.lua');
+const ONLY = process.env.BENCH_ONLY || null;
+if (ONLY !== null && ONLY !== 'single' && ONLY !== 'batch') {
+  console.error(`bench: BENCH_ONLY must be "single" or "batch" (got "${ONLY}")`);
+  process.exit(1);
+}
+
+/** A workload: where wrk posts, the body template, and how many transactions one request carries. */
+interface Workload {
+  name: 'single' | 'batch';
+  path: string;
+  file: string;
+  perRequest: number;
+}
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function transaction(id: string, i: number) {
@@ -37,17 +55,35 @@ function transaction(id: string, i: number) {
   };
 }
 
-async function accepted(tapline: Child, clientId: string): Promise<number> {
-  const rows = (await admin(tapline.url, '/diagnostics/ingestion')).items as Array<{ clientId: string; accepted: number }>;
-  return rows.filter((r) => r.clientId === clientId).reduce((n, r) => n + (r.accepted ?? 0), 0);
+/**
+ * Transactions Tapline's edge accepted since it started, from /metrics (counted as each request is
+ * answered; the per-client diagnostics are written once a second). Runs never overlap, so the
+ * total tells when a run's transactions have all arrived.
+ */
+async function accepted(tapline: Child): Promise<number> {
+  return metricValue(await metricsText(tapline.url), 'tapline_ingest_transactions_total', '{outcome="accepted"}');
 }
 
 let runNo = 0;
+
+/** CPU µs per transaction of each process in `procs` between two readings, and the busiest threads. */
+function cpuReport(procs: Child[], before: Array<{ cpu: number | null; threads: Map<string, number> }>, transactions: number, seconds: number): string {
+  return procs
+    .map((p, i) => {
+      const cpu = cpuSeconds(p.proc.pid!);
+      const used = cpu === null || before[i]!.cpu === null ? null : cpu - before[i]!.cpu!;
+      const perTx = used === null ? '?' : ((used * 1e6) / transactions).toFixed(1);
+      return `${p.name} ${perTx} µs/tx (${threadCpuText(before[i]!.threads, threadCpuSeconds(p.proc.pid!), seconds)})`;
+    })
+    .join('; ');
+}
+
 /** One timed run against `target`; returns transactions per second counted until Tapline accepted them all. */
-async function run(target: string, authorization: string, file: string, tapline: Child, countAs: string): Promise<{ perSec: number; sent: number; drainMs: number }> {
-  const before = await accepted(tapline, countAs);
+async function run(target: string, authorization: string, w: Workload, tapline: Child, procs: Child[]): Promise<{ perSec: number; sent: number; drainMs: number; cpu: string }> {
+  const before = await accepted(tapline);
+  const cpuBefore = procs.map((p) => ({ cpu: cpuSeconds(p.proc.pid!), threads: threadCpuSeconds(p.proc.pid!) }));
   const nonce = `b${++runNo}${randomBytes(2).toString('hex')}`;
-  const proc = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--timeout', '30s', '-s', POST_LUA, `${target}/api-transactions`, '--', file, nonce], { env: { ...process.env, WRK_AUTHORIZATION: authorization }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--timeout', '30s', '-s', POST_LUA, `${target}${w.path}`, '--', w.file, nonce, 'uuid'], { env: { ...process.env, WRK_AUTHORIZATION: authorization }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -58,10 +94,13 @@ async function run(target: string, authorization: string, file: string, tapline:
   const requests = JSON.parse(/^WRK_JSON (.*)$/m.exec(out)![1]!) as { requests: number; errors: { status: number } };
   if (requests.errors.status > 0) throw new Error(`${requests.errors.status} non-2xx answers from ${target}`);
   // wrk may stop with a request per connection in flight: those count as long as they arrive.
-  const expected = before + (requests.requests - CONNECTIONS) * BATCH;
+  const expected = before + (requests.requests - CONNECTIONS) * w.perRequest;
   for (;;) {
-    const n = await accepted(tapline, countAs);
-    if (n >= expected) return { perSec: Math.round((n - before) / ((Date.now() - started) / 1000)), sent: n - before, drainMs: Date.now() - wrkEnded };
+    const n = await accepted(tapline);
+    if (n >= expected) {
+      const seconds = (Date.now() - started) / 1000;
+      return { perSec: Math.round((n - before) / seconds), sent: n - before, drainMs: Date.now() - wrkEnded, cpu: cpuReport(procs, cpuBefore, n - before, seconds) };
+    }
     if (Date.now() - wrkEnded > 300_000) throw new Error(`only ${n - before} of ${expected - before} transactions reached Tapline`);
     await sleep(100);
   }
@@ -74,30 +113,47 @@ async function main(): Promise<number> {
   }
   const work = mkdtempSync(join(tmpdir(), 'tapline-bridge-bench-'));
   try {
-    const tapline = await startChild('tapline', ['bin/tapline.js', 'serve', '--data', join(work, 'tapline'), '--port', '0', '--log-level', 'error', '--analysis', 'off'], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
+    const profile = (name: string) => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, name)}`] : []);
+    const tapline = await startChild('tapline', [...profile('tapline'), 'bin/tapline.js', 'serve', '--data', join(work, 'tapline'), '--port', '0', '--log-level', 'error', '--analysis', 'off'], { ...process.env, TAPLINE_ADMIN_TOKEN: ADMIN_TOKEN });
     const capture = await admin(tapline.url, '/clients', { name: 'capture' });
     const bridgeClient = await admin(tapline.url, '/clients', { name: 'bridge' });
-    const bridge = await startChild('bridge', [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'bin/tapline.js', 'bridge', '--listen', '127.0.0.1:0', '--edge', tapline.url, '--client-id', 'bridge', '--data', join(work, 'bridge')], { ...process.env, TAPLINE_BRIDGE_CLIENT_SECRET: bridgeClient.secret });
+    const bridge = await startChild('bridge', [...profile('bridge'), 'bin/tapline.js', 'bridge', '--listen', '127.0.0.1:0', '--edge', tapline.url, '--client-id', 'bridge', '--data', join(work, 'bridge')], { ...process.env, TAPLINE_BRIDGE_CLIENT_SECRET: bridgeClient.secret });
     const authorization = `Bearer ${await accessToken(tapline.url, 'capture', capture.secret)}`;
-    const file = join(work, 'batch.json');
-    writeFileSync(file, JSON.stringify({ data: Array.from({ length: BATCH }, (_, i) => transaction(`@ID@-${i}`, i)) }));
-    console.log(`# Bridge bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, batches of ${BATCH}, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up`);
-    console.log('Tapline runs with --analysis off: both paths are measured up to its edge accepting the transactions.\n');
-    const direct: number[] = [];
-    const bridged: Array<{ perSec: number; drainMs: number }> = [];
-    for (let round = 0; round <= ROUNDS; round++) {
-      const d = await run(tapline.url, authorization, file, tapline, 'capture');
-      const b = await run(bridge.url, authorization, file, tapline, 'bridge');
-      const tag = round === 0 ? ' (warm-up)' : '';
-      console.log(`direct ${String(d.perSec).padStart(7)} tx/s   via bridge ${String(b.perSec).padStart(7)} tx/s (forwarding finished ${b.drainMs} ms after wrk)${tag}`);
-      if (round > 0) {
-        direct.push(d.perSec);
-        bridged.push(b);
-      }
+    const workloads: Workload[] = [];
+    if (ONLY !== 'batch') {
+      const file = join(work, 'single.json');
+      writeFileSync(file, JSON.stringify(transaction('@ID@', 0)));
+      workloads.push({ name: 'single', path: '/api-transaction', file, perRequest: 1 });
     }
-    const ratio = Math.round((median(bridged.map((b) => b.perSec)) / median(direct)) * 100) / 100;
-    const summary = { connections: CONNECTIONS, batch: BATCH, durationS: DURATION, directPerSec: median(direct), bridgedPerSec: median(bridged.map((b) => b.perSec)), ratio, runs: { direct, bridged } };
-    console.log(`\nvia bridge / direct: ${summary.bridgedPerSec} / ${summary.directPerSec} tx/s = ${ratio} (goal >= 0.7)`);
+    if (ONLY !== 'single') {
+      const file = join(work, 'batch.json');
+      writeFileSync(file, JSON.stringify({ data: Array.from({ length: BATCH }, (_, i) => transaction(`@ID@-${i}`, i)) }));
+      workloads.push({ name: 'batch', path: '/api-transactions', file, perRequest: BATCH });
+    }
+    console.log(`# Bridge bench: ${cpus().length} CPUs, Node ${process.version}; wrk -t1 -c${CONNECTIONS}, ${DURATION} s per run, ${ROUNDS} round(s) + warm-up per workload; random transaction ids`);
+    console.log('Tapline runs with --analysis off: both paths are measured up to its edge accepting the transactions.');
+    const summary: Record<string, unknown> = { connections: CONNECTIONS, batch: BATCH, durationS: DURATION };
+    const lines: string[] = [];
+    for (const w of workloads) {
+      console.log(`\n## ${w.name === 'single' ? 'single transactions to /api-transaction (as the APIM policy sends)' : `batches of ${BATCH} to /api-transactions (as the sensor's forwarder sends)`}`);
+      const direct: number[] = [];
+      const bridged: number[] = [];
+      for (let round = 0; round <= ROUNDS; round++) {
+        const d = await run(tapline.url, authorization, w, tapline, [tapline]);
+        const b = await run(bridge.url, authorization, w, tapline, [tapline, bridge]);
+        const tag = round === 0 ? ' (warm-up)' : '';
+        console.log(`direct ${String(d.perSec).padStart(7)} tx/s   via bridge ${String(b.perSec).padStart(7)} tx/s (the last transactions arrived ${d.drainMs} and ${b.drainMs} ms after wrk stopped)${tag}`);
+        console.log(`  CPU direct: ${d.cpu}\n  CPU bridged: ${b.cpu}`);
+        if (round > 0) {
+          direct.push(d.perSec);
+          bridged.push(b.perSec);
+        }
+      }
+      const ratio = Math.round((median(bridged) / median(direct)) * 100) / 100;
+      summary[w.name] = { directPerSec: median(direct), bridgedPerSec: median(bridged), ratio, runs: { direct, bridged } };
+      lines.push(`${w.name.padEnd(6)}: via bridge / direct: ${median(bridged)} / ${median(direct)} tx/s = ${ratio} (goal >= 0.7)`);
+    }
+    console.log(`\n${lines.join('\n')}`);
     const dir = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench/results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `bridge-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(summary, null, 2));
