@@ -99,6 +99,17 @@ describe('ingestion endpoints', () => {
     for (const t of [a, b, c]) assert.equal((await stored(t['transaction-id'])).status, 200);
   });
 
+  test('a batch is logged item by item as sent: pretty-printed, escaped, with unknown keys', async () => {
+    const a = { ...sampleTransaction({ uri: '/v1/a?q=%22x%22' }), 'future-key': { note: 'a "quoted" ] } value\\' } };
+    const b = sampleTransaction({ method: 'PUT', uri: '/v1/b' });
+    // Pretty-printed, with an escaped key before "data" and another "data" that the last one overrides.
+    const body = `{\n  "d\\u0061ta": [],\n  "data" : [\n ${JSON.stringify(a, null, 2)} ,\n\t${JSON.stringify(b)}\n ]\n}`;
+    const res = await postJson(many, token, body);
+    assert.deepEqual([res.status, res.body], [200, { status: 'OK', accepted: 2 }]);
+    assert.equal((await stored(a['transaction-id'])).body.uri, '/v1/a?q=%22x%22');
+    assert.equal((await stored(b['transaction-id'])).body.method, 'PUT');
+  });
+
   test('an empty batch is fine', async () => {
     const res = await postJson(many, token, { data: [] });
     assert.deepEqual([res.status, res.body], [200, { status: 'OK', accepted: 0 }]);

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateEdgeTransaction, WireError, type EdgeTransaction } from '../wire/edge-format.ts';
 import { inList } from '../wire/client-ip.ts';
 import { encodeEnvelope, requestHost } from '../wire/envelope.ts';
+import { batchItemSpans } from '../wire/batch-spans.ts';
 import type { VerifyResult } from '../auth/tokens.ts';
 import type { IntakeEntry, IntakePort } from './intake.ts';
 import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
@@ -117,7 +118,7 @@ export class EdgeIngest {
       const text = await this.readBody(req);
       const value = this.parse(text);
       if (route === 'single') await this.single(res, clientId, value, text);
-      else await this.batch(res, clientId, value);
+      else await this.batch(res, clientId, value, text);
     } catch (err) {
       this.fail(res, clientId, err);
     } finally {
@@ -251,11 +252,14 @@ export class EdgeIngest {
     send(res, 200, OK_BODY);
   }
 
-  private async batch(res: ServerResponse, clientId: string, value: unknown): Promise<void> {
+  private async batch(res: ServerResponse, clientId: string, value: unknown, text: string): Promise<void> {
     const items = Array.isArray(value) ? value : (value as { data?: unknown } | null)?.data;
     if (!Array.isArray(items)) {
       throw new EdgeError(400, 'invalid_transaction', 'the body must be {"data": [transaction, ...]} or a JSON array of transactions');
     }
+    // Each item is logged as the capture sent it, sliced out of the body rather than re-serialized.
+    let spans = batchItemSpans(text);
+    if (spans?.length !== items.length) spans = null;
     const now = Date.now();
     const base = Array.isArray(value) ? '' : 'data';
     const accepted: IntakeEntry[] = [];
@@ -276,7 +280,7 @@ export class EdgeIngest {
       const given = item['transaction-id'];
       acceptedCount++;
       // A transaction-id repeated inside one batch is stored once, like a retry.
-      if (!given || !idsInBatch.has(given)) accepted.push(this.entry(clientId, item, now));
+      if (!given || !idsInBatch.has(given)) accepted.push(this.entry(clientId, item, now, spans ? text.slice(spans[i]![0], spans[i]![1]) : undefined));
       if (given) idsInBatch.add(given);
       const s = sourceTypeOf(item);
       sources.set(s, (sources.get(s) ?? 0) + 1);
