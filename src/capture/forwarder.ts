@@ -163,7 +163,7 @@ export class Forwarder {
   constructor(options: ForwarderOptions) {
     this.o = { ...DEFAULTS, ...options, edge: options.edge.replace(/\/+$/, '') };
     this.target = new URL(`${this.o.edge}/api-transactions`);
-    this.maxInFlight = options.spoolDir ? Math.max(1, Math.floor(this.o.maxInFlight)) : 1;
+    this.maxInFlight = options.spoolDir ? Math.max(1, Math.floor(this.o.maxInFlight) || 1) : 1;
     this.agent = this.newAgent();
     this.spool = options.spoolDir ? new Spool(options.spoolDir, this.o.maxSpoolBytes, (n) => this.drop(n, 'spool full: dropped the oldest transactions')) : null;
   }

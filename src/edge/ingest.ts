@@ -88,6 +88,19 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
+/**
+ * Where each of a batch's `count` items is in the body's text, so each is logged as the capture
+ * sent it rather than re-serialized; null (re-serialize) if the scan does not find them all.
+ */
+function itemSpans(text: string, count: number): Array<[number, number]> | null {
+  try {
+    const spans = batchItemSpans(text);
+    return spans?.length === count ? spans : null;
+  } catch {
+    return null;
+  }
+}
+
 export class EdgeIngest {
   private readonly o: EdgeOptions;
   // Requests admitted past the cheap checks, and the body bytes they may hold: both bounded so
@@ -257,9 +270,7 @@ export class EdgeIngest {
     if (!Array.isArray(items)) {
       throw new EdgeError(400, 'invalid_transaction', 'the body must be {"data": [transaction, ...]} or a JSON array of transactions');
     }
-    // Each item is logged as the capture sent it, sliced out of the body rather than re-serialized.
-    let spans = batchItemSpans(text);
-    if (spans?.length !== items.length) spans = null;
+    const spans = itemSpans(text, items.length);
     const now = Date.now();
     const base = Array.isArray(value) ? '' : 'data';
     const accepted: IntakeEntry[] = [];
