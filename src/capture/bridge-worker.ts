@@ -76,7 +76,10 @@ const data = workerData as BridgeWorkerData;
 const port = parentPort!;
 const watcher = new ConfigWatcher(data.configFile);
 const watchTimer = setInterval(() => watcher.check(), 1000);
-const forwarder = new Forwarder({ maxBatchItems: 1000, ...data.forwarder, spoolDir: join(data.dataDir, 'spool') });
+// The forwarder's default batches (250 items): with two on their way at once, larger ones gained
+// nothing here and cost the platform's edge more per transaction (bench/bridge: 39 against 27 µs,
+// the garbage of 2 MB bodies).
+const forwarder = new Forwarder({ ...data.forwarder, spoolDir: join(data.dataDir, 'spool') });
 forwarder.start();
 const counts = { forwarded: 0, filtered: 0, masked: 0 };
 let lastDelivery: number | null = null;
