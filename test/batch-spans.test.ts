@@ -3,15 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchItemSpans } from '../src/wire/batch-spans.ts';
-
-function mulberry(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry } from './helpers.ts';
 
 const TRICKY = ['', '"', '\\', '\\"', '"\\', ']', '}', '[{', ',', ':', 'data', '"data":[1]', 'é', '\u2028', '\u0000', '😀', 'a\\\\"b', 'ZGF0YQ=='];
 

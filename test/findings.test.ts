@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTestServer, ADMIN_TOKEN, createClient, getToken, postJson, sampleTransaction, type TestServer } from './helpers.ts';
+import { startTestServer, ADMIN_TOKEN, createClient, getToken, mulberry, postJson, sampleTransaction, type TestServer } from './helpers.ts';
 import { findingId, foldFinding, groupFindings, type FindingObservation, type FindingRecord } from '../src/store/findings.ts';
 
 describe('findings API', () => {
@@ -131,12 +131,3 @@ test('grouping a batch puts each observation under the id of its row, in the ord
   // Ids are stored: the key text behind them must not change.
   assert.equal(findingId({ type: 'T', endpointId: 'e', actor: null, subject: 's' }), 'vhLxQ44D8F6YJ25_Drn8Ni');
 });
-
-function mulberry(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

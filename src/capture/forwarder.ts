@@ -299,8 +299,14 @@ export class Forwarder {
     await Promise.all(this.inFlight.values()); // stopping aborts them; what they hold is spooled
   }
 
+  /**
+   * A full batch goes at once; a partial one after the batch delay, or early when someone waits for
+   * it and nothing else is on its way (else it fills up while the batch before it travels: a
+   * waiting producer would otherwise get ever smaller batches, which cost the edge more).
+   */
   private batchReady(now: number): boolean {
-    return this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes || now - this.firstQueuedAt >= this.o.maxDelayMs || this.waited();
+    const full = this.queue.length >= this.o.maxBatchItems || this.queueBytes >= this.o.maxBatchBytes;
+    return full || now - this.firstQueuedAt >= this.o.maxDelayMs || (this.waited() && this.inFlight.size === 0);
   }
 
   /** Someone waits for queued items (flush or whenHandled). */
