@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBridge, type RunningBridge } from '../src/capture/bridge.ts';
-import { parseBridgeConfig, TrafficFilter } from '../src/capture/bridge-config.ts';
+import { MaskingScopes, parseBridgeConfig, TrafficFilter } from '../src/capture/bridge-config.ts';
 import { createClient, getToken, postJson, sampleTransaction, startTestServer, tempDir, tokenUrl, type TestServer } from './helpers.ts';
 
 const CARD = '4111 1111 1111 1111';
@@ -53,6 +53,23 @@ filters:
   assert.throws(() => parseBridgeConfig('filters:\n  - { action: drop }', 'bridge.yaml'), /bridge\.yaml: filters\[0\]\.action must be one of ignore, allow, exclude, include/);
   assert.throws(() => parseBridgeConfig('filters:\n  - { action: exclude, uri: "re:(" }', 'b.yaml'), /b\.yaml: filters\[0\]\.uri: "re:\(" is not a valid regular expression/);
   assert.throws(() => parseBridgeConfig('filter: []', 'b.yaml'), /unknown key "filter"/);
+});
+
+test('masking scopes: the last matching scope wins; a disabled one means no masking', () => {
+  const config = parseBridgeConfig(`
+masking:
+  - { host: "*", uri: "*" }
+  - { host: "api.example.com", uri: "/public/*", enabled: false }
+  - { host: "pay.example.com", uri: "*", types: [CREDIT_CARD, IBAN] }
+  - { host: "pay.example.com", uri: "re:^/refunds/", method: POST, enabled: false }
+`);
+  const scopes = new MaskingScopes(config.masking);
+  assert.deepEqual(scopes.scopeFor({ host: 'shop.example', uri: '/orders', method: 'GET' })?.types, null);
+  assert.equal(scopes.scopeFor({ host: 'API.example.com', uri: '/public/docs', method: 'GET' }), null, 'hosts match without regard to case');
+  assert.deepEqual(scopes.scopeFor({ host: 'api.example.com', uri: '/private', method: 'GET' })?.types, null);
+  assert.deepEqual(scopes.scopeFor({ host: 'pay.example.com', uri: '/refunds/7', method: 'GET' })?.types, ['CREDIT_CARD', 'IBAN']);
+  assert.equal(scopes.scopeFor({ host: 'pay.example.com', uri: '/refunds/7', method: 'post' }), null);
+  assert.equal(new MaskingScopes([]).scopeFor({ host: 'a', uri: '/', method: 'GET' }), null, 'no scope: nothing masked');
 });
 
 describe('bridge', { timeout: 120_000 }, () => {

@@ -143,11 +143,21 @@ export class TrafficFilter {
   }
 }
 
-/** The masking that applies to a transaction: the last matching scope wins (null: do not mask). */
-export function maskScopeFor(scopes: MaskScope[], t: Target): MaskScope | null {
-  let chosen: MaskScope | null = null;
-  for (const s of scopes) {
-    if (matcher(s.host, 'masking')(t.host) && matcher(s.uri, 'masking')(t.uri) && (s.methods === null || s.methods.includes(t.method.toUpperCase()))) chosen = s;
+/** Compiled masking scopes: scopeFor(t) is the masking that applies, the last matching scope winning (null: do not mask). */
+export class MaskingScopes {
+  private readonly scopes: Array<MaskScope & { test: (t: Target) => boolean }>;
+
+  constructor(scopes: MaskScope[]) {
+    this.scopes = scopes.map((s) => {
+      const host = matcher(s.host, 'masking');
+      const uri = matcher(s.uri, 'masking');
+      return { ...s, test: (t: Target) => host(t.host) && uri(t.uri) && (s.methods === null || s.methods.includes(t.method.toUpperCase())) };
+    });
   }
-  return chosen && chosen.enabled ? chosen : null;
+
+  scopeFor(t: Target): MaskScope | null {
+    let chosen: MaskScope | null = null;
+    for (const s of this.scopes) if (s.test(t)) chosen = s;
+    return chosen && chosen.enabled ? chosen : null;
+  }
 }

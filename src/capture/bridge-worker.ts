@@ -10,7 +10,7 @@ import { decodeEnvelope } from '../wire/envelope.ts';
 import { decodeEdgeTransaction, encodeEdgeTransaction } from '../wire/edge-format.ts';
 import { maskTransaction, scanTransaction } from '../analysis/sensitive/index.ts';
 import { Forwarder, type ForwarderOptions } from './forwarder.ts';
-import { DEFAULT_CONFIG, maskScopeFor, parseBridgeConfig, TrafficFilter, type BridgeConfig } from './bridge-config.ts';
+import { DEFAULT_CONFIG, MaskingScopes, parseBridgeConfig, TrafficFilter } from './bridge-config.ts';
 
 export interface BridgeWorkerData {
   logPath: string;
@@ -45,8 +45,8 @@ const YIELD_EVERY = 1000;
 
 /** The configuration file, re-read when its modification time changes; a broken file keeps the last good one. */
 class ConfigWatcher {
-  config: BridgeConfig = DEFAULT_CONFIG;
   filter = new TrafficFilter([]);
+  masking = new MaskingScopes(DEFAULT_CONFIG.masking);
   error: string | null = null;
   private mtime = -1;
   private readonly file: string | undefined;
@@ -62,8 +62,9 @@ class ConfigWatcher {
       const m = statSync(this.file).mtimeMs;
       if (m === this.mtime) return;
       this.mtime = m;
-      this.config = parseBridgeConfig(readFileSync(this.file, 'utf8'), this.file);
-      this.filter = new TrafficFilter(this.config.filters);
+      const config = parseBridgeConfig(readFileSync(this.file, 'utf8'), this.file);
+      this.filter = new TrafficFilter(config.filters);
+      this.masking = new MaskingScopes(config.masking);
       this.error = null;
     } catch (err) {
       this.error = (err as Error).message;
@@ -101,7 +102,7 @@ function forwardOne(text: string): void {
     return;
   }
   let out = decodeEdgeTransaction(item, { id: e.id, idGenerated: e.idGenerated, receivedAt: e.receivedAt });
-  const scope = maskScopeFor(watcher.config.masking, target);
+  const scope = watcher.masking.scopeFor(target);
   if (scope && !out.meta.sdpInfo) {
     const found = scanTransaction(out).locations.filter((f) => scope.types === null || scope.types.includes(f.name));
     const masked = maskTransaction(out, found, { key: data.maskKey });
