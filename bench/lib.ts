@@ -249,9 +249,16 @@ export const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-export function hasWrk(): boolean {
+function hasWrk(): boolean {
   const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
   return !r.error && /wrk/i.test(`${r.stdout}${r.stderr}`);
+}
+
+/** True (after saying how to install it) when wrk is missing: the load benches' first check. */
+export function wrkMissing(): boolean {
+  if (hasWrk()) return false;
+  console.error('bench: wrk is not installed (apt-get install wrk, or build it from https://github.com/wg/wrk)');
+  return true;
 }
 
 /** mulberry32: a small, fast, seeded PRNG so every corpus is the same on every run. */

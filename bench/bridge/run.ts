@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, threadCpuSeconds, threadCpuText, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, threadCpuSeconds, threadCpuText, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
@@ -107,10 +107,7 @@ async function run(target: string, authorization: string, w: Workload, tapline: 
 }
 
 async function main(): Promise<number> {
-  if (!hasWrk()) {
-    console.error('bench: wrk is not installed (apt-get install wrk)');
-    return 1;
-  }
+  if (wrkMissing()) return 1;
   const work = mkdtempSync(join(tmpdir(), 'tapline-bridge-bench-'));
   try {
     const profile = (name: string) => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, name)}`] : []);

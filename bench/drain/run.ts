@@ -19,7 +19,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SHAPES, transaction } from '../pipeline/traffic.ts';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, idsSetting, median, metricsText, metricValue, positionalArgs, runBench, setting, sleep, startChild, stopChild, threadCpuSeconds, threadCpuText } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, wrkMissing, idsSetting, median, metricsText, metricValue, positionalArgs, runBench, setting, sleep, startChild, stopChild, threadCpuSeconds, threadCpuText } from '../lib.ts';
 
 const FILL_SECONDS = Math.max(1, setting('fill-seconds', 'BENCH_FILL_SECONDS', 6));
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 1)));
@@ -83,10 +83,7 @@ async function drain(checkout: string, source: string, work: string, n: number):
 }
 
 async function main(): Promise<number> {
-  if (!hasWrk()) {
-    console.error('bench: wrk is not installed (apt-get install wrk)');
-    return 1;
-  }
+  if (wrkMissing()) return 1;
   const work = mkdtempSync(join(tmpdir(), 'tapline-drain-'));
   try {
     const source = join(work, 'filled');

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHAPES, transaction } from '../pipeline/traffic.ts';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopChild } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopChild } from '../lib.ts';
 
 const LOAD_S = Math.max(1, Math.round(setting('load', 'BENCH_LOAD', 4)));
 const MEASURE_S = Math.max(2, Math.round(setting('measure', 'BENCH_MEASURE', 8)));
@@ -52,10 +52,7 @@ async function drainRate(mode: 'few' | 'many'): Promise<number> {
 }
 
 await runBench(async () => {
-  if (!hasWrk()) {
-    console.error('bench: wrk is not installed (apt-get install wrk)');
-    return 1;
-  }
+  if (wrkMissing()) return 1;
   console.log(`# Hosts bench: analysis drain rate, a new host per transaction vs three hosts (${LOAD_S} s of load, ${MEASURE_S} s measured, ${ROUNDS} round(s))\n`);
   const rates = { few: [] as number[], many: [] as number[] };
   for (let r = 0; r < ROUNDS; r++) {

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, threadCpuSeconds, threadCpuText, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -236,10 +236,7 @@ async function wrk(target: Child, other: Child, endpoint: string, template: stri
 
 // ---- main
 async function main(): Promise<number> {
-  if (!hasWrk()) {
-    console.error('bench: wrk is not installed (apt-get install wrk, or build it from https://github.com/wg/wrk)');
-    return 1;
-  }
+  if (wrkMissing()) return 1;
   const work = mkdtempSync(join(tmpdir(), 'tapline-bench-'));
   try {
     const taplineArgs = [

@@ -20,7 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SHAPES, transaction } from './traffic.ts';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, hasWrk, idsSetting, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, wrkMissing, idsSetting, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
@@ -97,10 +97,7 @@ async function run(server: Child, analysis: boolean, file: string, authorization
 }
 
 async function main(): Promise<number> {
-  if (!hasWrk()) {
-    console.error('bench: wrk is not installed (apt-get install wrk)');
-    return 1;
-  }
+  if (wrkMissing()) return 1;
   const work = mkdtempSync(join(tmpdir(), 'tapline-pipeline-'));
   try {
     const start = (name: string, extra: string[]) =>

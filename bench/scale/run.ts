@@ -21,7 +21,7 @@ import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { SHAPES, transaction } from '../pipeline/traffic.ts';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, freePort, hasWrk, median, runBench, setting, sleep, startChild, stopChild, stopAll, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, freePort, wrkMissing, median, runBench, setting, sleep, startChild, stopChild, stopAll, type Child } from '../lib.ts';
 
 const DURATION = setting('duration', 'BENCH_DURATION', 10);
 const ROUNDS = Math.max(1, Math.round(setting('rounds', 'BENCH_ROUNDS', 2)));
@@ -215,10 +215,7 @@ async function cluster(work: string) {
 }
 
 async function main(): Promise<number> {
-  if (!hasWrk()) {
-    console.error('bench: wrk is not installed (apt-get install wrk)');
-    return 1;
-  }
+  if (wrkMissing()) return 1;
   const work = mkdtempSync(join(tmpdir(), 'tapline-scale-'));
   try {
     console.log(`# Scale bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}\n`);

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, idlePercent, machineCpuTicks, threadCpuSeconds, threadCpuText, hasWrk, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, idlePercent, machineCpuTicks, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -173,10 +173,7 @@ function orderBody(): string {
 
 // ---- main
 async function main(): Promise<number> {
-  if (!hasWrk()) {
-    console.error('bench: wrk is not installed (apt-get install wrk, or build it from https://github.com/wg/wrk)');
-    return 1;
-  }
+  if (wrkMissing()) return 1;
   const work = mkdtempSync(join(tmpdir(), 'tapline-bench-sensor-'));
   try {
     const edge = EDGE_MODE === 'tapline'
