@@ -48,3 +48,28 @@ test('the sensor bench runs end to end and reports a ratio', { skip: wrkMissing,
   assert.match(out, /sanity: .* -> OK/);
   assert.equal(files.filter((f) => /^sensor-.*\.json$/.test(f)).length, 1, 'one results file written');
 });
+
+test('the sensor bench runs against its sink edge, which checks its own count', { skip: wrkMissing, timeout: 60_000 }, async () => {
+  const { code, out } = await runBench('bench/sensor/run.ts', { BENCH_EDGE: 'sink', BENCH_ONLY: 'post', BENCH_ROUNDS: '2' });
+  assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
+  assert.match(out, /ratio per round \(the headline is their median\): POST \d+\.\d+, \d+\.\d+/);
+  // The sink counts by a scan and parses some batches in full: at least the first one, matching.
+  assert.match(out, /the sink parsed [1-9][\d,]* of its [\d,]+ batches in full: 0 differed from its count -> OK/);
+});
+
+test("the sensor bench's sink counts by scan and catches a batch its scan miscounts", async (t) => {
+  const sink = spawn(process.execPath, ['bench/sensor/sink-edge.ts', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => sink.kill());
+  const url = await new Promise<string>((resolve) => sink.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const m = /http:\/\/[\d.:]+/.exec(d);
+    if (m) resolve(m[0]);
+  }));
+  const post = (body: string) => fetch(`${url}/api-transactions`, { method: 'POST', headers: { authorization: 'Bearer bench-sink-token', 'content-type': 'application/json' }, body });
+  const stats = async () => (await fetch(`${url}/stats`)).json() as Promise<Record<string, number>>;
+  // The first batch is parsed in full: one item has no transaction-id, so the scan's 1 != 2 items.
+  assert.equal((await post('{"data":[{"transaction-id":"a"},{"id":"b"}]}')).status, 200);
+  assert.deepEqual(await stats(), { accepted: 1, rejected: 1, batches: 1, bytes: 44, checked: 1, mismatches: 1 });
+  // Later batches (until the next check) are counted by the scan alone; an escaped key is not a key.
+  assert.equal((await post('{"data":[{"transaction-id":"c","note":"\\"transaction-id\\":"},{"transaction-id":"d"}]}')).status, 200);
+  assert.equal((await stats()).accepted, 3);
+});
