@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { startSensor, type RunningSensor } from '../src/capture/sensor.ts';
-import { buildTransaction, serializeCapture, type CallRecord, type Capture, type CapturedBody } from '../src/capture/capture-format.ts';
+import { buildTransaction, packCall, serializeCapture, unpackCalls, type CallRecord, type Capture, type CapturedBody } from '../src/capture/capture-format.ts';
 import { CaptureThread } from '../src/capture/capture-thread.ts';
 import type { Worker } from 'node:worker_threads';
 import { parseListen, sensorCommand, sensorOptions } from '../src/cli/sensor.ts';
@@ -269,6 +269,18 @@ describe('capture serialization', () => {
       assert.equal(serializeCapture(c), JSON.stringify(buildTransaction(c)));
     });
   }
+
+  test('calls cross to the capture thread packed, and unpack to the same records', () => {
+    const records: CallRecord[] = cases.map(([, change]) => {
+      const { id: _id, version: _v, instanceId: _i, ...call } = { ...base, ...change };
+      return call;
+    });
+    const packed: unknown[] = [];
+    for (const r of records) packCall(r, packed);
+    // What postMessage does to the batch on its way to the thread.
+    assert.deepEqual(unpackCalls(structuredClone(packed)), records);
+    assert.deepEqual(unpackCalls([]), []);
+  });
 
   test('the reference shape: base64 header values as latin1 bytes, cq-body-truncated, size-only bodies', () => {
     const t = buildTransaction({ ...base, reqRawHeaders: ['X-Latin', 'caf\u00e9'], reqBody: body('abcdef', { cap: 3 }), resBody: body(Buffer.alloc(9), { copy: false }) });

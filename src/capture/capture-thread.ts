@@ -6,7 +6,7 @@
 // counted as dropped).
 import { Worker } from 'node:worker_threads';
 import { NO_FORWARDER_METRICS as NO_METRICS, type ForwarderMetrics } from './forwarder.ts';
-import type { CallRecord } from './capture-format.ts';
+import { packCall, type CallRecord } from './capture-format.ts';
 import type { CaptureWorkerData, FromCaptureWorker, ToCaptureWorker } from './capture-worker.ts';
 
 /** Calls posted to the thread and not yet taken by it, at most (default). */
@@ -21,7 +21,9 @@ export class CaptureThread {
   private readonly data: CaptureWorkerData;
   private readonly maxUntaken: number;
   private worker: Worker | null = null;
-  private batch: CallRecord[] = [];
+  /** The calls recorded since the last post, packed (packCall), and how many they are. */
+  private batch: unknown[] = [];
+  private batchCalls = 0;
   private untaken = 0;
   /** Dropped here (thread behind or restarting), on top of what the forwarder dropped. */
   private droppedHere = 0;
@@ -43,12 +45,12 @@ export class CaptureThread {
 
   /** Records one call for capture. Never throws and never waits. */
   add(call: CallRecord): void {
-    if (this.worker === null || this.stopping !== null || this.untaken + this.batch.length >= this.maxUntaken) {
+    if (this.worker === null || this.stopping !== null || this.untaken + this.batchCalls >= this.maxUntaken) {
       this.droppedHere++;
       return;
     }
-    this.batch.push(call);
-    if (this.batch.length >= POST_EVERY) this.post();
+    packCall(call, this.batch);
+    if (++this.batchCalls >= POST_EVERY) this.post();
     else if (this.timer === null) this.timer = setTimeout(() => this.post(), POST_DELAY_MS);
   }
 
@@ -72,7 +74,7 @@ export class CaptureThread {
       retried: e.retried + r.retried,
       spooled: e.spooled + r.spooled,
       dropped: e.dropped + r.dropped + this.droppedHere,
-      queued: r.queued + this.untaken + this.batch.length,
+      queued: r.queued + this.untaken + this.batchCalls,
       spoolQueued: r.spoolQueued,
       lastError: r.lastError ?? e.lastError,
     };
@@ -93,11 +95,12 @@ export class CaptureThread {
   private post(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    if (this.batch.length === 0 || this.worker === null) return;
-    const calls = this.batch;
+    if (this.batchCalls === 0 || this.worker === null) return;
+    const packed = this.batch;
     this.batch = [];
-    this.untaken += calls.length;
-    this.worker.postMessage({ type: 'calls', calls } satisfies ToCaptureWorker);
+    this.untaken += this.batchCalls;
+    this.batchCalls = 0;
+    this.worker.postMessage({ type: 'calls', packed } satisfies ToCaptureWorker);
   }
 
   private startWorker(): void {

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { Forwarder, type ForwarderMetrics, type ForwarderOptions } from './forwarder.ts';
-import { serializeCapture, type CallRecord } from './capture-format.ts';
+import { serializeCapture, unpackCalls } from './capture-format.ts';
 
 export interface CaptureWorkerData {
   forwarder: ForwarderOptions;
@@ -13,7 +13,7 @@ export interface CaptureWorkerData {
 }
 
 export type ToCaptureWorker =
-  | { type: 'calls'; calls: CallRecord[] }
+  | { type: 'calls'; packed: unknown[] } // calls, packed by packCall
   | { type: 'flush'; id: number }
   | { type: 'stop' };
 
@@ -29,14 +29,15 @@ forwarder.start();
 
 port.on('message', (m: ToCaptureWorker) => {
   if (m.type === 'calls') {
-    for (const call of m.calls) {
+    const calls = unpackCalls(m.packed);
+    for (const call of calls) {
       try {
         forwarder.enqueueSerialized(serializeCapture({ ...call, id: randomUUID(), version: data.version, instanceId: data.instanceId }));
       } catch {
         // a call that cannot be serialized is skipped; the others go on
       }
     }
-    port.postMessage({ type: 'taken', count: m.calls.length, metrics: forwarder.metrics() } satisfies FromCaptureWorker);
+    port.postMessage({ type: 'taken', count: calls.length, metrics: forwarder.metrics() } satisfies FromCaptureWorker);
   } else if (m.type === 'flush') {
     void forwarder.flush().then(() => port.postMessage({ type: 'flushed', id: m.id, metrics: forwarder.metrics() } satisfies FromCaptureWorker));
   } else {

@@ -122,6 +122,15 @@ function isTextual(raw: string[]): boolean {
   return TEXTUAL.test((type ?? '').trim());
 }
 
+/** The request's Host as `req.headers.host` gives it (the first one), without building that object. */
+function hostOf(raw: string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') return raw[i + 1];
+  }
+  return undefined;
+}
+
 /** A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3): no tap needed. */
 function requestHasBody(raw: string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {
@@ -183,7 +192,7 @@ function callOf(x: Exchange): CallRecord {
     started: x.started,
     method: req.method,
     url: req.url,
-    host: req.headers.host,
+    host: hostOf(req.rawHeaders),
     encrypted: (socket as { encrypted?: boolean }).encrypted === true,
     httpVersion: req.httpVersion,
     remoteAddress: socket.remoteAddress,
