@@ -73,3 +73,10 @@ test("the sensor bench's sink counts by scan and catches a batch its scan miscou
   assert.equal((await post('{"data":[{"transaction-id":"c","note":"\\"transaction-id\\":"},{"transaction-id":"d"}]}')).status, 200);
   assert.equal((await stats()).accepted, 3);
 });
+
+test('the hand-over bench runs and finds both ways hand over the same records', async () => {
+  const { code, out } = await runBench('bench/sensor/handover.ts', { BENCH_ROUNDS: '1', BENCH_BATCHES: '3' });
+  assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
+  assert.match(out, /GET  per call, medians: proxy thread .* \(ratio \d+\.\d+\); capture thread .* \(ratio \d+\.\d+\)/);
+  assert.match(out, /POST per call, medians:/);
+});

@@ -1,9 +1,9 @@
 // The proxy's side of the sensor's capture thread (capture-worker.ts). Calls recorded at about the
-// same moment (up to 128, or within 5 ms) cross to the thread in one message. What the thread has
-// not taken yet is bounded: beyond MAX_UNTAKEN calls, new ones are dropped and counted, so a
-// stalled capture thread can neither slow the proxy nor grow its memory. A thread that dies is
-// started again (what the forwarder had spooled is sent by the new one; what it held in memory is
-// counted as dropped).
+// same moment (up to 128, or within 5 ms) cross to the thread in one message, packed (packCall).
+// What the thread has not taken yet is bounded: beyond MAX_UNTAKEN calls, new ones are dropped and
+// counted, so a stalled capture thread can neither slow the proxy nor grow its memory. A thread that
+// dies is started again (what the forwarder had spooled is sent by the new one; what it held in
+// memory is counted as dropped).
 import { Worker } from 'node:worker_threads';
 import { NO_FORWARDER_METRICS as NO_METRICS, type ForwarderMetrics } from './forwarder.ts';
 import { packCall, type CallRecord } from './capture-format.ts';
