@@ -429,6 +429,22 @@ describe('capture thread', () => {
     }
   });
 
+  test('a call that cannot be packed is dropped alone; the calls around it arrive', async () => {
+    const thread = new CaptureThread({ forwarder: options(), version: 'test', instanceId: 'x' });
+    try {
+      thread.add(call('/around-1'));
+      thread.add({ ...call('/broken'), resRawHeaders: undefined as unknown as string[] }); // fails halfway through packing
+      thread.add(call('/around-2'));
+      await thread.flush();
+      assert.equal(thread.metrics().dropped, 1);
+      assert.equal(thread.metrics().sent, 2);
+      const uris = (await stored(server, client.clientId)).map((t) => t.uri);
+      assert.ok(uris.includes('/around-1') && uris.includes('/around-2') && !uris.includes('/broken'), JSON.stringify(uris));
+    } finally {
+      await thread.stop();
+    }
+  });
+
   test('a capture thread that dies is started again and capture goes on', async () => {
     const thread = new CaptureThread({ forwarder: options(), version: 'test', instanceId: 'x' });
     try {

@@ -49,7 +49,15 @@ export class CaptureThread {
       this.droppedHere++;
       return;
     }
-    packCall(call, this.batch);
+    const end = this.batch.length;
+    try {
+      packCall(call, this.batch);
+    } catch {
+      // A call that cannot be packed is dropped whole, so the batch's fields stay in step.
+      this.batch.length = end;
+      this.droppedHere++;
+      return;
+    }
     if (++this.batchCalls >= POST_EVERY) this.post();
     else if (this.timer === null) this.timer = setTimeout(() => this.post(), POST_DELAY_MS);
   }
