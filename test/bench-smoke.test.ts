@@ -36,7 +36,8 @@ async function runBench(script: string, env: Record<string, string>): Promise<{ 
 test('the ingest bench runs end to end and reports a ratio', { skip: wrkMissing, timeout: 60_000 }, async () => {
   const { code, out, files } = await runBench('bench/ingest/run.ts', { BENCH_BATCH: '20' });
   assert.equal(code, 0, `bench exited with ${code}:\n${out}`);
-  assert.match(out, /single-transaction ratio \(Tapline \/ bare req\/s, medians\): \d+\.\d+/);
+  assert.match(out, /single-transaction ratio \(Tapline \/ bare req\/s, median of the rounds\): \d+\.\d+/);
+  assert.match(out, /ratio per round, \/api-transaction: \d+\.\d+/);
   assert.match(out, /sanity: .* -> OK/);
   assert.equal(files.filter((f) => /^ingest-.*\.json$/.test(f)).length, 1, 'one results file written');
 });
