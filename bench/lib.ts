@@ -261,6 +261,26 @@ export function wrkMissing(): boolean {
   return true;
 }
 
+/**
+ * Rounds of two runs, a baseline and a subject, each round in the other order than the one before
+ * (baseline first, then subject first), so a steady drift of the machine favours neither. Returns
+ * every run, in the order run, and each round's ratio subject / baseline of `rate`: benches report
+ * the median of those, as each compares two runs seconds apart.
+ */
+export async function alternatingRounds<R>(rounds: number, baseline: () => Promise<R>, subject: () => Promise<R>, rate: (r: R) => number): Promise<{ runs: R[]; ratios: number[] }> {
+  const runs: R[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const baselineFirst = i % 2 === 0;
+    const first = await (baselineFirst ? baseline : subject)();
+    const second = await (baselineFirst ? subject : baseline)();
+    runs.push(first, second);
+    const [b, s] = baselineFirst ? [first, second] : [second, first];
+    ratios.push(rate(s) / rate(b));
+  }
+  return { runs, ratios };
+}
+
 /** mulberry32: a small, fast, seeded PRNG so every corpus is the same on every run. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

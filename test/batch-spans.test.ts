@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchItemSpans } from '../src/wire/batch-spans.ts';
-import { mulberry } from './helpers.ts';
+import { mulberry32 as mulberry } from '../bench/lib.ts';
 
 const TRICKY = ['', '"', '\\', '\\"', '"\\', ']', '}', '[{', ',', ':', 'data', '"data":[1]', 'é', '\u2028', '\u0000', '😀', 'a\\\\"b', 'ZGF0YQ=='];
 

@@ -3,7 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTestServer, ADMIN_TOKEN, createClient, getToken, mulberry, postJson, sampleTransaction, type TestServer } from './helpers.ts';
+import { mulberry32 as mulberry } from '../bench/lib.ts';
+import { startTestServer, ADMIN_TOKEN, createClient, getToken, postJson, sampleTransaction, type TestServer } from './helpers.ts';
 import { findingId, foldFinding, groupFindings, type FindingObservation, type FindingRecord } from '../src/store/findings.ts';
 
 describe('findings API', () => {

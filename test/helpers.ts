@@ -133,13 +133,3 @@ export async function postgresUnavailable(url: string): Promise<string | false> 
     await sql.end({ timeout: 1 });
   }
 }
-
-/** A seeded pseudo-random generator (mulberry32): random test cases that repeat from run to run. */
-export function mulberry(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ADMIN_TOKEN, ROOT, accessToken, admin, cpuSeconds, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, accessToken, admin, alternatingRounds, cpuSeconds, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -313,21 +313,11 @@ async function main(): Promise<number> {
     };
 
     const series = async (endpoint: string, file: string) => {
-      const results: WrkResult[] = [];
       if (WARMUP > 0) {
         await run(bare, endpoint, file, WARMUP, false);
         await run(tapline, endpoint, file, WARMUP, false);
       }
-      const roundRatios: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        // Rounds alternate the order (bare first, then Tapline first) so a steady drift favours neither.
-        const order = i % 2 === 0 ? [bare, tapline] : [tapline, bare];
-        const first = await run(order[0]!, endpoint, file, DURATION, true);
-        const second = await run(order[1]!, endpoint, file, DURATION, true);
-        results.push(first, second);
-        const [b, t] = order[0] === bare ? [first, second] : [second, first];
-        roundRatios.push(t.reqPerSec / b.reqPerSec);
-      }
+      const { runs: results, ratios: roundRatios } = await alternatingRounds(ROUNDS, () => run(bare, endpoint, file, DURATION, true), () => run(tapline, endpoint, file, DURATION, true), (r) => r.reqPerSec);
       const of = (name: string) => results.filter((r) => r.target === name);
       const summary = (rs: WrkResult[]) => ({
         reqPerSec: median(rs.map((r) => r.reqPerSec)),

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, admin, cpuSeconds, idlePercent, machineCpuTicks, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, admin, alternatingRounds, cpuSeconds, idlePercent, machineCpuTicks, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -245,17 +245,7 @@ async function main(): Promise<number> {
         await run('off', workload, WARMUP, false);
         await run('on', workload, WARMUP, false);
       }
-      const runs: WrkResult[] = [];
-      const roundRatios: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        // Rounds alternate the order (off, on; then on, off) so a steady drift favours neither.
-        const order = i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
-        const first = await run(order[0], workload, DURATION, true);
-        const second = await run(order[1], workload, DURATION, true);
-        runs.push(first, second);
-        const [off, on] = order[0] === 'off' ? [first, second] : [second, first];
-        roundRatios.push(on.reqPerSec / off.reqPerSec);
-      }
+      const { runs, ratios: roundRatios } = await alternatingRounds(ROUNDS, () => run('off', workload, DURATION, true), () => run('on', workload, DURATION, true), (r) => r.reqPerSec);
       allRuns.push(...runs);
       const summary = (rs: WrkResult[]) => ({
         reqPerSec: median(rs.map((r) => r.reqPerSec)),
