@@ -190,6 +190,26 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   return out;
 }
 
+/**
+ * A process's main thread so far, from /proc (null elsewhere): user and system CPU seconds, and how
+ * often the scheduler took the core from it while it could still run (involuntary context
+ * switches). Between two readings under load, these say whether a thread got slower because it did
+ * more work (user), made more system calls (system), or was preempted more: a CPU profile cannot
+ * tell, since V8's profiler samples wall-clock time.
+ */
+export function mainThreadStats(pid: number): { user: number; system: number; preempted: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const preempted = Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
+    if (!Number.isFinite(preempted)) return null;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100, preempted };
+  } catch {
+    return null;
+  }
+}
+
 /** "main 97%, log-writer 21%, ..." : CPU per thread between two threadCpuSeconds() readings. */
 export function threadCpuText(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
   return [...after]

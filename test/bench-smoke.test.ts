@@ -56,6 +56,8 @@ test('the sensor bench runs against its sink edge, which checks its own count', 
   assert.match(out, /ratio per round \(the headline is their median\): POST \d+\.\d+, \d+\.\d+/);
   // The sink counts by a scan and parses some batches in full: at least the first one, matching.
   assert.match(out, /the sink parsed [1-9][\d,]* of its [\d,]+ batches in full: 0 differed from its count -> OK/);
+  // The proxy's thread, from /proc: user and system CPU per call, and its preemptions.
+  if (process.platform === 'linux') assert.match(out, /POST proxy thread per call \(medians\), off \/ on: user \d+ \/ \d+ µs, system \d+ \/ \d+ µs, preempted \d+\.\d\d \/ \d+\.\d\d times/);
 });
 
 test("the sensor bench's sink counts by scan and catches a batch its scan miscounts", async (t) => {

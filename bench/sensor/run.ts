@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, admin, alternatingRounds, cpuSeconds, idlePercent, machineCpuTicks, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
+import { ADMIN_TOKEN, ROOT, admin, alternatingRounds, cpuSeconds, idlePercent, machineCpuTicks, mainThreadStats, threadCpuSeconds, threadCpuText, wrkMissing, median, metricsText, metricValue, runBench, setting, sleep, startChild, stopAll, toMs, type Child } from '../lib.ts';
 
 const HERE = new URL('.', import.meta.url).pathname;
 
@@ -97,6 +97,8 @@ interface WrkResult {
   sensorCpuPercent: number | null;
   /** The same per thread of the sensor (main: the proxy; capture: serializing and forwarding). */
   sensorThreads: string;
+  /** The proxy's thread per call: user and system CPU (µs), and how often it was preempted. */
+  proxyPerCall: { userUs: number; systemUs: number; preempted: number } | null;
   /** CPU of the backend, and of the edge (Tapline or the sink, receiving the captures), meanwhile. */
   backendCpuPercent: number | null;
   edgeCpuPercent: number | null;
@@ -117,6 +119,7 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
   const pids = [sensor.proc.pid!, others.backend.proc.pid!, others.edge.proc.pid!];
   const before = pids.map(cpuSeconds);
   const threadsBefore = threadCpuSeconds(sensor.proc.pid!);
+  const mainBefore = mainThreadStats(sensor.proc.pid!);
   const machineBefore = machineCpuTicks();
   const started = process.hrtime.bigint();
   const killer = setTimeout(() => process.kill(proc.pid!, 'SIGKILL'), (seconds + TIMEOUT + 60) * 1000);
@@ -126,6 +129,7 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
   const after = pids.map(cpuSeconds);
   const machineIdle = idlePercent(machineBefore, machineCpuTicks());
   const sensorThreads = threadCpuText(threadsBefore, threadCpuSeconds(sensor.proc.pid!), wall);
+  const mainAfter = mainThreadStats(sensor.proc.pid!);
   if (code !== 0) throw new Error(`wrk exited with ${code}:\n${out}`);
   const pct = (i: number) => (before[i] === null || after[i] === null ? null : Math.round(((after[i]! - before[i]!) / wall) * 100));
 
@@ -136,6 +140,10 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
   if (!Number.isFinite(reqPerSec) || !Number.isFinite(p50Ms) || !Number.isFinite(p99Ms) || !json) throw new Error(`cannot read wrk's output:\n${out}`);
   const detail = JSON.parse(json) as { requests: number; errors: { connect: number; read: number; write: number; timeout: number } };
   const e = detail.errors;
+  const calls = Math.max(1, detail.requests);
+  const proxyPerCall = mainBefore && mainAfter
+    ? { userUs: ((mainAfter.user - mainBefore.user) * 1e6) / calls, systemUs: ((mainAfter.system - mainBefore.system) * 1e6) / calls, preempted: (mainAfter.preempted - mainBefore.preempted) / calls }
+    : null;
   return {
     capture,
     workload: workload.name,
@@ -147,6 +155,7 @@ async function wrk(capture: 'on' | 'off', sensor: Child, others: { backend: Chil
     socketErrors: e.connect + e.read + e.write + e.timeout,
     sensorCpuPercent: pct(0),
     sensorThreads,
+    proxyPerCall,
     backendCpuPercent: pct(1),
     edgeCpuPercent: pct(2),
     machineIdlePercent: machineIdle,
@@ -233,7 +242,8 @@ async function main(): Promise<number> {
       console.log(`  ${workload.name.padEnd(4)} capture ${capture.padEnd(3)} ${r.reqPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
         `  non-2xx ${r.non2xx}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}` +
         `  CPU (100% = a core): sensor ${r.sensorCpuPercent ?? '?'}%, backend ${r.backendCpuPercent ?? '?'}%, ${EDGE_MODE === 'tapline' ? 'Tapline' : 'sink'} ${r.edgeCpuPercent ?? '?'}%, machine idle ${r.machineIdlePercent ?? '?'}%${counted ? '' : ' (warm-up)'}`);
-      if (r.sensorThreads) console.log(`       sensor threads: ${r.sensorThreads}`);
+      const p = r.proxyPerCall;
+      if (r.sensorThreads) console.log(`       sensor threads: ${r.sensorThreads}${p ? `; proxy thread per call: user ${p.userUs.toFixed(0)} µs, system ${p.systemUs.toFixed(0)} µs, preempted ${p.preempted.toFixed(2)} times` : ''}`);
       return r;
     };
 
@@ -256,6 +266,9 @@ async function main(): Promise<number> {
         machineIdlePercent: medianOrNull(rs.map((r) => r.machineIdlePercent)),
         /** Sensor CPU milliseconds per 1,000 calls: the cost of a call independent of throughput. */
         sensorCpuMsPer1k: medianOrNull(rs.map((r) => (r.sensorCpuPercent === null ? null : (r.sensorCpuPercent * 10) / (r.reqPerSec / 1000)))),
+        proxyUserUs: medianOrNull(rs.map((r) => r.proxyPerCall?.userUs ?? null)),
+        proxySystemUs: medianOrNull(rs.map((r) => r.proxyPerCall?.systemUs ?? null)),
+        proxyPreempted: medianOrNull(rs.map((r) => r.proxyPerCall?.preempted ?? null)),
       });
       const off = summary(runs.filter((r) => r.capture === 'off'));
       const on = summary(runs.filter((r) => r.capture === 'on'));
@@ -303,6 +316,11 @@ async function main(): Promise<number> {
     const worst = summaries.reduce((a, s) => (s.ratio < a.ratio ? s : a));
     console.log(`capture on / off req/s ratio: ${worst.ratio.toFixed(3)} (lowest, ${worst.workload}; goal >= 0.9); ` +
       summaries.map((s) => `${s.workload} ${s.ratio.toFixed(3)}, capture adds ${s.addedP99Ms.toFixed(2)} ms at p99`).join('; '));
+    const offOn = (a: number | null, b: number | null, digits: number) => `${a?.toFixed(digits) ?? '?'} / ${b?.toFixed(digits) ?? '?'}`;
+    for (const s of summaries) {
+      console.log(`${s.workload} proxy thread per call (medians), off / on: user ${offOn(s.off.proxyUserUs, s.on.proxyUserUs, 0)} µs, ` +
+        `system ${offOn(s.off.proxySystemUs, s.on.proxySystemUs, 0)} µs, preempted ${offOn(s.off.proxyPreempted, s.on.proxyPreempted, 2)} times`);
+    }
     console.log(`ratio per round (the headline is their median): ${summaries.map((s) => `${s.workload} ${s.roundRatios.map((r) => r.toFixed(2)).join(', ')}`).join('; ')}`);
     console.log(`${EDGE_MODE === 'tapline' ? 'Tapline' : 'sink edge'} CPU while the capturing sensor ran (median, competes for the same cores): ${summaries.map((s) => `${s.workload} ${cpu(s.on.edgeCpuPercent)}`).join(', ')}`);
     console.log(`forwarder drain after each counted capture-on run: ${drainMs.map((m) => `${(m / 1000).toFixed(1)} s`).join(', ')}`);
