@@ -122,23 +122,17 @@ function isTextual(raw: string[]): boolean {
   return TEXTUAL.test((type ?? '').trim());
 }
 
-/** The request's Host as `req.headers.host` gives it (the first one), without building that object. */
-function hostOf(raw: string[]): string | undefined {
+/** A header's first value (`name` in lower case), as `req.headers` gives it, without building that object. */
+function firstHeader(raw: string[], name: string): string | undefined {
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') return raw[i + 1];
+    const n = raw[i]!;
+    if (n.length === name.length && n.toLowerCase() === name) return raw[i + 1];
   }
   return undefined;
 }
 
 /** A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3): no tap needed. */
-function requestHasBody(raw: string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if ((name.length === 14 && name.toLowerCase() === 'content-length') || (name.length === 17 && name.toLowerCase() === 'transfer-encoding')) return true;
-  }
-  return false;
-}
+const requestHasBody = (raw: string[]) => firstHeader(raw, 'content-length') !== undefined || firstHeader(raw, 'transfer-encoding') !== undefined;
 
 /** Keeps a stream's bytes up to a cap as they flow past; never pauses or buffers the stream. */
 class BodyTap {
@@ -192,7 +186,7 @@ function callOf(x: Exchange): CallRecord {
     started: x.started,
     method: req.method,
     url: req.url,
-    host: hostOf(req.rawHeaders),
+    host: firstHeader(req.rawHeaders, 'host'),
     encrypted: (socket as { encrypted?: boolean }).encrypted === true,
     httpVersion: req.httpVersion,
     remoteAddress: socket.remoteAddress,
