@@ -1,11 +1,13 @@
 // The Edge API ingestion endpoints (edge-api.md section 2): authenticate, check, validate, dedupe,
 // append durably, then answer. Nothing here waits for analysis.
 //
-// This is the one hot path of Tapline, so it is a plain node:http handler rather than a Fastify
-// route: the server hands these three paths to it before Fastify's router (measured in
-// bench/ingest: the framework's per-request work was a quarter of the edge's CPU).
+// This is the one hot path of Tapline, so it is not a Fastify route: the server hands these three
+// paths to it before Fastify's router (measured in bench/ingest: the framework's per-request work
+// was a quarter of the edge's CPU), and requests in the common shape do not even go through
+// node:http (fast-lane.ts). Both reach it as an IngestCall.
 import { randomUUID } from 'node:crypto';
-import { createGunzip } from 'node:zlib';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { BlockList } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateEdgeTransaction, WireError, type EdgeTransaction } from '../wire/edge-format.ts';
@@ -15,6 +17,67 @@ import { batchItemSpans } from '../wire/batch-spans.ts';
 import type { VerifyResult } from '../auth/tokens.ts';
 import type { IntakeEntry, IntakePort } from './intake.ts';
 import { IngestionStats, UNAUTHENTICATED } from './stats.ts';
+
+/**
+ * One ingestion request and its answer, whichever HTTP layer carries it: node:http (httpCall) or
+ * the fast lane (fast-lane.ts).
+ */
+export interface IngestCall {
+  readonly method: string;
+  /** The caller's address, for the ingress allow-list. */
+  readonly remoteAddress: string;
+  /** A request header by its lower-case name. */
+  header(name: 'authorization' | 'content-type' | 'content-encoding' | 'content-length'): string | undefined;
+  /** The body's bytes as sent; rejects with a BodyError above `limit` bytes or when the request is cut off. */
+  body(limit: number): Promise<Buffer>;
+  /** Answers with a JSON body (content type and length are added). */
+  answer(status: number, body: string, headers?: Record<string, string>): void;
+  /** An answer was started. */
+  readonly answered: boolean;
+  /** Ends the exchange at once (a failure after the answer started). */
+  destroy(): void;
+}
+
+export class BodyError extends Error {
+  readonly reason: 'too_large' | 'cut_off';
+  constructor(reason: 'too_large' | 'cut_off') {
+    super(reason === 'too_large' ? 'the body is above the limit' : 'the request body was cut off');
+    this.reason = reason;
+  }
+}
+
+/** An IngestCall over node:http's request and response. */
+export function httpCall(req: IncomingMessage, res: ServerResponse): IngestCall {
+  return {
+    method: req.method ?? '',
+    remoteAddress: req.socket.remoteAddress ?? '',
+    header: (name) => req.headers[name],
+    body: (limit) => new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          req.destroy();
+          reject(new BodyError('too_large'));
+        } else chunks.push(chunk);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks, size)));
+      req.on('error', reject);
+      req.on('aborted', () => reject(new BodyError('cut_off')));
+    }),
+    answer(status, body, headers = {}) {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+      res.end(body);
+    },
+    get answered() {
+      return res.headersSent;
+    },
+    destroy: () => void res.destroy(),
+  };
+}
+
+const gunzipLimited = promisify(gunzip) as (data: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>;
 
 /** What the edge needs of a token service: the platform's own, or a bridge's check against its JWKS. */
 export interface TokenVerifier {
@@ -83,10 +146,6 @@ function sourceTypeOf(item: unknown): string {
   return typeof type === 'string' && type.length > 0 && type.length <= 64 ? type : 'unknown';
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
-}
 
 /**
  * Where each of a batch's `count` items is in the body's text, so each is logged as the capture
@@ -119,21 +178,26 @@ export class EdgeIngest {
     return ROUTES.get(q === -1 ? url : url.slice(0, q));
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+  /** Serves an ingestion request that came through node:http. */
+  handle(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+    return this.serve(httpCall(req, res), route);
+  }
+
+  async serve(call: IngestCall, route: Route): Promise<void> {
     let clientId = UNAUTHENTICATED;
     let charge = 0;
     try {
-      const admitted = await this.admitRequest(req);
+      const admitted = await this.admitRequest(call);
       clientId = admitted.clientId;
       charge = admitted.charge;
       this.inflight++;
       this.inflightBytes += charge;
-      const text = await this.readBody(req);
+      const text = await this.readBody(call);
       const value = this.parse(text);
-      if (route === 'single') await this.single(res, clientId, value, text);
-      else await this.batch(res, clientId, value, text);
+      if (route === 'single') await this.single(call, clientId, value, text);
+      else await this.batch(call, clientId, value, text);
     } catch (err) {
-      this.fail(res, clientId, err);
+      this.fail(call, clientId, err);
     } finally {
       if (charge > 0) {
         this.inflight--;
@@ -142,7 +206,7 @@ export class EdgeIngest {
     }
   }
 
-  private fail(res: ServerResponse, clientId: string, err: unknown, sourceType = 'unknown'): void {
+  private fail(call: IngestCall, clientId: string, err: unknown, sourceType = 'unknown'): void {
     let e: EdgeError;
     if (err instanceof EdgeError) e = err;
     else {
@@ -150,7 +214,7 @@ export class EdgeIngest {
       e = new EdgeError(503, 'overloaded', 'the edge could not store the transactions; retry later', 5);
     }
     this.o.stats.record(clientId, sourceType, e.code, 1, e.message, Date.now());
-    if (res.headersSent) return void res.destroy();
+    if (call.answered) return call.destroy();
     const headers: Record<string, string> = {};
     if (e.retryAfter !== null) headers['retry-after'] = String(e.retryAfter);
     if (e.code === 'invalid_token') headers['www-authenticate'] = `Bearer error="invalid_token", error_description="${e.message.replace(/"/g, "'")}"`;
@@ -158,30 +222,30 @@ export class EdgeIngest {
     // Do not read a body refused for its size: close the connection instead. (Other unread
     // bodies are read and dropped by node:http, which keeps the connection usable.)
     if (e.code === 'payload_too_large') headers.connection = 'close';
-    send(res, e.status, JSON.stringify({ status: 'ERROR', error: e.code, message: e.message }), headers);
+    call.answer(e.status, JSON.stringify({ status: 'ERROR', error: e.code, message: e.message }), headers);
   }
 
   /** Cheap checks first, before any body is read: method, caller, load, media type, size, token, budget. */
-  private async admitRequest(req: IncomingMessage): Promise<{ clientId: string; charge: number }> {
+  private async admitRequest(call: IngestCall): Promise<{ clientId: string; charge: number }> {
     const o = this.o;
-    if (req.method !== 'POST') throw new EdgeError(405, 'method_not_allowed', `${req.method} is not allowed here; POST transactions`);
-    const caller = req.socket.remoteAddress ?? '';
+    if (call.method !== 'POST') throw new EdgeError(405, 'method_not_allowed', `${call.method} is not allowed here; POST transactions`);
+    const caller = call.remoteAddress;
     if (o.ingressAllow && !inList(o.ingressAllow, caller)) {
       throw new EdgeError(403, 'ip_not_allowed', `caller ${caller} is not in the ingress allow-list (--ingress-allow)`);
     }
     this.checkLoad();
-    const type = req.headers['content-type'];
+    const type = call.header('content-type');
     if (!type || !JSON_TYPE.test(type)) {
       throw new EdgeError(415, 'unsupported_media_type', `Content-Type must be application/json (got ${type ? `"${type}"` : 'none'})`);
     }
-    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    const encoding = (call.header('content-encoding') ?? 'identity').toLowerCase();
     if (encoding !== 'identity' && encoding !== 'gzip') {
       throw new EdgeError(415, 'unsupported_media_type', `Content-Encoding "${encoding}" is not supported; send gzip or no encoding`);
     }
-    const declared = req.headers['content-length'];
+    const declared = call.header('content-length');
     const length = declared === undefined ? null : Number(declared);
     if (length !== null && length > o.maxBodyBytes) throw this.tooLarge(length);
-    const auth = req.headers.authorization;
+    const auth = call.header('authorization');
     if (!auth || !/^bearer /i.test(auth)) {
       throw new EdgeError(401, 'invalid_token', 'send the access token as "Authorization: Bearer <access token>"');
     }
@@ -209,30 +273,26 @@ export class EdgeIngest {
     return new EdgeError(413, 'payload_too_large', `${got} is above the limit of ${this.o.maxBodyBytes} bytes (--max-body-bytes); split the batch`);
   }
 
-  /** The body as text, gunzipped when sent with Content-Encoding: gzip, never above the limit. */
-  private readBody(req: IncomingMessage): Promise<string> {
-    const gzip = (req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+  /** The body as text, gunzipped when sent with Content-Encoding: gzip, never above the limit (sent or decoded). */
+  private async readBody(call: IngestCall): Promise<string> {
     const limit = this.o.maxBodyBytes;
-    return new Promise((resolve, reject) => {
-      const source = gzip ? req.pipe(createGunzip()) : req;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      source.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) {
-          if (gzip) req.unpipe();
-          source.destroy();
-          reject(this.tooLarge(null));
-        } else chunks.push(chunk);
-      });
-      source.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
-      source.on('error', (err: NodeJS.ErrnoException) => {
-        reject(gzip && err.code?.startsWith('Z_')
-          ? new EdgeError(400, 'invalid_json', `the body is not valid gzip (Content-Encoding: gzip): ${err.message}`)
-          : err);
-      });
-      req.on('aborted', () => reject(new EdgeError(400, 'invalid_json', 'the request body was cut off')));
-    });
+    let bytes: Buffer;
+    try {
+      bytes = await call.body(limit);
+    } catch (err) {
+      if (!(err instanceof BodyError)) throw err;
+      throw err.reason === 'too_large' ? this.tooLarge(null) : new EdgeError(400, 'invalid_json', err.message);
+    }
+    if ((call.header('content-encoding') ?? '').toLowerCase() !== 'gzip') return bytes.toString('utf8');
+    try {
+      // On the thread pool, so a large batch does not hold the event loop.
+      return (await gunzipLimited(bytes, { maxOutputLength: limit })).toString('utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ERR_BUFFER_TOO_LARGE') throw this.tooLarge(null);
+      if (code.startsWith('Z_')) throw new EdgeError(400, 'invalid_json', `the body is not valid gzip (Content-Encoding: gzip): ${(err as Error).message}`);
+      throw err;
+    }
   }
 
   private parse(text: string): unknown {
@@ -246,7 +306,7 @@ export class EdgeIngest {
     }
   }
 
-  private async single(res: ServerResponse, clientId: string, value: unknown, text: string): Promise<void> {
+  private async single(call: IngestCall, clientId: string, value: unknown, text: string): Promise<void> {
     const source = sourceTypeOf(value);
     let item: EdgeTransaction;
     try {
@@ -257,15 +317,15 @@ export class EdgeIngest {
     } catch (err) {
       if (!(err instanceof WireError)) throw err;
       this.o.stats.record(clientId, source, 'invalid_transaction', 1, err.message, Date.now());
-      return send(res, 400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: err.message }));
+      return call.answer(400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: err.message }));
     }
     const now = Date.now();
     await this.o.intake.accept([this.entry(clientId, item, now, text)], now);
     this.o.stats.record(clientId, source, 'accepted', 1, null, now);
-    send(res, 200, OK_BODY);
+    call.answer(200, OK_BODY);
   }
 
-  private async batch(res: ServerResponse, clientId: string, value: unknown, text: string): Promise<void> {
+  private async batch(call: IngestCall, clientId: string, value: unknown, text: string): Promise<void> {
     const items = Array.isArray(value) ? value : (value as { data?: unknown } | null)?.data;
     if (!Array.isArray(items)) {
       throw new EdgeError(400, 'invalid_transaction', 'the body must be {"data": [transaction, ...]} or a JSON array of transactions');
@@ -299,12 +359,12 @@ export class EdgeIngest {
     if (acceptedCount === 0 && rejected.length > 0) {
       const first = rejected[0]!;
       const more = rejected.length > 1 ? ` (and ${rejected.length - 1} more invalid items)` : '';
-      return send(res, 400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: `${first.message}${more}`, rejected }));
+      return call.answer(400, JSON.stringify({ status: 'ERROR', error: 'invalid_transaction', message: `${first.message}${more}`, rejected }));
     }
     await this.o.intake.accept(accepted, now);
     for (const [s, n] of sources) this.o.stats.record(clientId, s, 'accepted', n, null, now);
     const answer = rejected.length > 0 ? { status: 'OK', accepted: acceptedCount, rejected } : { status: 'OK', accepted: acceptedCount };
-    send(res, 200, JSON.stringify(answer));
+    call.answer(200, JSON.stringify(answer));
   }
 
   /** The log entry for one valid item (the intake dedupes it). */
