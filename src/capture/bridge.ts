@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SqliteLog } from '../log/sqlite-log.ts';
 import { EdgeIngest } from '../edge/ingest.ts';
+import { installFastLane } from '../edge/fast-lane.ts';
 import { DedupeWindow } from '../edge/dedupe.ts';
 import { Intake } from '../edge/intake.ts';
 import { IngestionStats } from '../edge/stats.ts';
@@ -127,6 +128,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     res.end(JSON.stringify({ status: 'ERROR', error: 'not_found', message: `no ${path} here: post transactions to /api-transaction or /api-transactions` }));
   });
   server.keepAliveTimeout = 72_000;
+  installFastLane(server, edge, (err) => console.error(`bridge: ingestion failed: ${err.message}`));
   await new Promise<void>((resolve) => server.listen(o.port, o.host, resolve));
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${(server.address() as AddressInfo).port}`;
 

@@ -17,7 +17,8 @@ import { TokenService } from '../auth/tokens.ts';
 import { tokenRoutes } from '../auth/token-routes.ts';
 import { generateSecret, hashToken } from '../auth/secrets.ts';
 import { EdgeIngest } from '../edge/ingest.ts';
-import { createServer, type RequestListener } from 'node:http';
+import { installFastLane } from '../edge/fast-lane.ts';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { DedupeWindow } from '../edge/dedupe.ts';
 import { Intake } from '../edge/intake.ts';
@@ -122,6 +123,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   // The ingestion paths go straight to the edge's node:http handler; everything else to Fastify.
   let edge: EdgeIngest | null = null;
   let dispatch: RequestListener | null = null;
+  let httpServer: Server | null = null;
   const app = Fastify({
     logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     // No per-request log lines: errors are still logged.
@@ -136,6 +138,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       };
       const server = createServer(dispatch);
       server.keepAliveTimeout = 72_000; // above common load balancers' 60 s idle timeout
+      httpServer = server;
       return server;
     },
   });
@@ -185,6 +188,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     intake, tokens, stats, ingressAllow, ...limits,
     onError: (err) => app.log.error({ err }, 'ingestion failed'),
   });
+  // Ingestion requests in their common shape skip node:http's request objects (fast-lane.ts).
+  if (runsEdge) installFastLane(httpServer!, edge, (err) => app.log.error({ err }, 'ingestion fast lane failed'));
 
   await app.register(swagger, {
     openapi: {

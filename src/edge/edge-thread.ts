@@ -9,6 +9,7 @@ import { Agent, createServer, request, type IncomingMessage, type ServerResponse
 import { parseCidrList } from '../wire/client-ip.ts';
 import type { VerifyResult } from '../auth/tokens.ts';
 import { EdgeIngest, type TokenVerifier } from './ingest.ts';
+import { installFastLane } from './fast-lane.ts';
 import type { IntakeEntry, IntakePort } from './intake.ts';
 import { IngestionStats, type StatsBatch } from './stats.ts';
 
@@ -169,6 +170,7 @@ function run(): void {
     else forward(req, res);
   });
   server.keepAliveTimeout = 72_000; // as the main thread's listener
+  installFastLane(server, edge, (err) => port.postMessage({ type: 'error', message: err.message, stack: err.stack } satisfies ToMain));
   port.on('message', (m: ToThread) => {
     if (m.type !== 'close') return main.onMessage(m);
     // Stop taking connections, let requests in flight finish (they need the main thread, which
