@@ -283,10 +283,11 @@ describe('fast lane over real sockets', () => {
     }
   });
 
-  test('a head that never ends is answered 408 after headersTimeout; an idle connection is closed after keepAliveTimeout', async () => {
+  test('a head that never ends is answered 408 after headersTimeout, a body that stalls is cut off after requestTimeout, an idle connection is closed after keepAliveTimeout', async () => {
     const http = server.app.server;
-    const saved = { headers: http.headersTimeout, keepAlive: http.keepAliveTimeout };
+    const saved = { headers: http.headersTimeout, request: http.requestTimeout, keepAlive: http.keepAliveTimeout };
     http.headersTimeout = 1000;
+    http.requestTimeout = 1500;
     http.keepAliveTimeout = 1000;
     try {
       const slow = await RawClient.open(server.url);
@@ -294,6 +295,12 @@ describe('fast lane over real sockets', () => {
       const r = await slow.response(5000);
       assert.equal(r?.status, 408);
       await slow.closed(5000);
+
+      // Refused at once for its token, then the rest of its body never comes.
+      const stalled = await RawClient.open(server.url);
+      stalled.write(request('{"pad":"' + 'x'.repeat(5000) + '"}').replace(`Bearer ${token}`, 'Bearer nope').slice(0, 600));
+      assert.equal((await stalled.response())?.status, 401);
+      await stalled.closed(5000);
 
       const idle = await RawClient.open(server.url);
       idle.write(request(transaction()));
@@ -303,6 +310,7 @@ describe('fast lane over real sockets', () => {
       assert.ok(Date.now() - started >= 900, 'closed before the keep-alive timeout');
     } finally {
       http.headersTimeout = saved.headers;
+      http.requestTimeout = saved.request;
       http.keepAliveTimeout = saved.keepAlive;
     }
   });

@@ -358,20 +358,19 @@ class LaneConnection {
       if (server.keepAliveTimeout > 0 && now - this.lastActive > server.keepAliveTimeout) this.socket.destroy();
       return;
     }
-    if (this.requestStartedAt === 0) return;
-    const receivingHead = this.call === null;
-    const receivingBody = this.call !== null && this.call.remaining > 0 && !this.call.answered;
-    const limit = receivingHead ? server.headersTimeout : receivingBody ? server.requestTimeout : 0;
-    if (limit > 0 && now - this.requestStartedAt > limit) {
-      this.gone = true;
-      this.call?.cutOff();
-      this.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n');
-    }
+    const call = this.call;
+    if (this.requestStartedAt === 0 || (call !== null && call.remaining === 0)) return; // being served: no limit
+    const limit = call === null ? server.headersTimeout : server.requestTimeout;
+    if (limit <= 0 || now - this.requestStartedAt <= limit) return;
+    this.gone = true;
+    call?.cutOff();
+    if (call?.answered) this.socket.destroy(); // answered early; the rest of its body is too slow
+    else this.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n');
   }
 
-  /** Closes the connection if idle; otherwise after its current answer. */
+  /** Closes the connection unless a request is being served; that one closes after its answer. */
   closeIfIdle(): void {
-    if (this.idle) this.socket.destroy();
+    if (this.call === null) this.socket.destroy();
     else this.closeAfterAnswer = true;
   }
 }
