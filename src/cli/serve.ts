@@ -18,7 +18,7 @@ import { tokenRoutes } from '../auth/token-routes.ts';
 import { generateSecret, hashToken } from '../auth/secrets.ts';
 import { EdgeIngest } from '../edge/ingest.ts';
 import { installFastLane } from '../edge/fast-lane.ts';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { DedupeWindow } from '../edge/dedupe.ts';
 import { Intake } from '../edge/intake.ts';
@@ -123,7 +123,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   // The ingestion paths go straight to the edge's node:http handler; everything else to Fastify.
   let edge: EdgeIngest | null = null;
   let dispatch: RequestListener | null = null;
-  let httpServer: Server | null = null;
   const app = Fastify({
     logger: { level: o.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     // No per-request log lines: errors are still logged.
@@ -138,7 +137,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       };
       const server = createServer(dispatch);
       server.keepAliveTimeout = 72_000; // above common load balancers' 60 s idle timeout
-      httpServer = server;
       return server;
     },
   });
@@ -189,7 +187,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     onError: (err) => app.log.error({ err }, 'ingestion failed'),
   });
   // Ingestion requests in their common shape skip node:http's request objects (fast-lane.ts).
-  if (runsEdge) installFastLane(httpServer!, edge, (err) => app.log.error({ err }, 'ingestion fast lane failed'));
+  if (runsEdge) installFastLane(app.server, edge, (err) => app.log.error({ err }, 'ingestion fast lane failed'));
 
   await app.register(swagger, {
     openapi: {

@@ -31,7 +31,6 @@ const NOT_HEADER_TEXT = /[^\x20-\x7e\t]/g;
 /** A request head the lane serves. */
 interface LaneHead {
   route: Route;
-  target: string;
   contentLength: number;
   close: boolean;
   headers: Partial<Record<HeaderName, string>>;
@@ -64,7 +63,8 @@ export function parseLaneHead(text: string, route: (url: string) => Route | unde
     if (!TOKEN.test(name)) return null;
     const value = line.slice(colon + 1).replace(OWS_EDGES, '');
     if (BAD_VALUE.test(value)) return null;
-    switch (name.toLowerCase()) {
+    const lower = name.toLowerCase();
+    switch (lower) {
       case 'host':
         hosts++;
         break;
@@ -74,12 +74,10 @@ export function parseLaneHead(text: string, route: (url: string) => Route | unde
         break;
       case 'content-type':
       case 'content-encoding':
-      case 'authorization': {
-        const key = name.toLowerCase() as HeaderName;
-        if (headers[key] !== undefined) return null; // node:http decides what duplicates mean
-        headers[key] = value;
+      case 'authorization':
+        if (headers[lower] !== undefined) return null; // node:http decides what duplicates mean
+        headers[lower] = value;
         break;
-      }
       case 'connection':
         for (const option of value.toLowerCase().split(',')) {
           const o = option.trim();
@@ -94,7 +92,7 @@ export function parseLaneHead(text: string, route: (url: string) => Route | unde
     }
   }
   if (hosts !== 1 || headers['content-length'] === undefined) return null;
-  return { route: r, target, contentLength: Number(headers['content-length']), close, headers };
+  return { route: r, contentLength: Number(headers['content-length']), close, headers };
 }
 
 let dateSecond = -1;

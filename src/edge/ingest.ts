@@ -146,7 +146,6 @@ function sourceTypeOf(item: unknown): string {
   return typeof type === 'string' && type.length > 0 && type.length <= 64 ? type : 'unknown';
 }
 
-
 /**
  * Where each of a batch's `count` items is in the body's text, so each is logged as the capture
  * sent it rather than re-serialized; null (re-serialize) if the scan does not find them all.
