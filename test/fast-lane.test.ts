@@ -188,6 +188,34 @@ describe('fast lane over real sockets', () => {
     }
   });
 
+  test('any split of a pipelined stream over packets gives the same answers, in order', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const badToken = request(transaction()).replace(`Bearer ${token}`, 'Bearer nope');
+    const sequences: Array<{ parts: string[]; statuses: number[] }> = [
+      { parts: [request(transaction()), badToken, request('{"not json'), request(`[${transaction()},${transaction()}]`, [], '/api-transactions'), request(transaction())], statuses: [200, 401, 400, 200, 200] },
+      { parts: [request(transaction()), 'GET /readyz HTTP/1.1\r\nHost: edge\r\n\r\n', badToken, request(transaction())], statuses: [200, 200, 401, 200] },
+    ];
+    for (let round = 0; round < 12; round++) {
+      const { parts, statuses } = sequences[round % sequences.length]!;
+      const bytes = Buffer.from(parts.join(''));
+      const c = await RawClient.open(server.url);
+      try {
+        for (let at = 0; at < bytes.length;) {
+          const n = 1 + Math.floor(random() * (random() < 0.5 ? 16 : 4000));
+          c.write(bytes.subarray(at, at + n));
+          at += n;
+          if (random() < 0.2) await new Promise((r) => setTimeout(r, 1));
+        }
+        const got: Array<number | undefined> = [];
+        for (let i = 0; i < statuses.length; i++) got.push((await c.response())?.status);
+        assert.deepEqual(got, statuses, `round ${round}`);
+      } finally {
+        c.close();
+      }
+    }
+  });
+
   test('a request dribbled a few bytes at a time', async () => {
     const c = await RawClient.open(server.url);
     try {
