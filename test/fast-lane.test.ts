@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { parseLaneHead } from '../src/edge/fast-lane.ts';
+import { mulberry32 } from '../bench/lib.ts';
 import { createClient, getToken, sampleTransaction, startTestServer, type TestServer } from './helpers.ts';
 
 const route = (url: string) => (url.split('?')[0] === '/api-transaction' ? 'single' as const : url.split('?')[0] === '/api-transactions' ? 'batch' as const : undefined);
@@ -83,6 +84,16 @@ class RawClient {
     });
   }
 
+  /** Runs `use` on a new connection, closed afterwards whatever happens. */
+  static async session(url: string, use: (c: RawClient) => Promise<void>): Promise<void> {
+    const c = await RawClient.open(url);
+    try {
+      await use(c);
+    } finally {
+      c.close();
+    }
+  }
+
   write(data: string | Buffer): void {
     this.socket.write(data);
   }
@@ -153,8 +164,7 @@ describe('fast lane over real sockets', () => {
   }
 
   test('keep-alive: several requests on one connection, each answered and stored', async () => {
-    const c = await RawClient.open(server.url);
-    try {
+    await RawClient.session(server.url, async (c) => {
       const ids = [randomUUID(), randomUUID(), randomUUID()];
       for (const id of ids) {
         c.write(request(transaction(id)));
@@ -166,14 +176,11 @@ describe('fast lane over real sockets', () => {
         assert.match(r.headers.date ?? '', /GMT$/);
       }
       for (const id of ids) assert.equal(await storedCount(id), 1);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   test('pipelined requests are answered in order, and a request for another path is handed to node:http mid-connection', async () => {
-    const c = await RawClient.open(server.url);
-    try {
+    await RawClient.session(server.url, async (c) => {
       const [a, b] = [randomUUID(), randomUUID()];
       c.write(request(transaction(a)) + request('{"data":[]}', [], '/api-transactions') + 'GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n' + request(transaction(b)));
       const answers = [await c.response(), await c.response(), await c.response(), await c.response()];
@@ -183,14 +190,11 @@ describe('fast lane over real sockets', () => {
       assert.deepEqual(JSON.parse(answers[2]!.body), { status: 'ok' });
       assert.equal(answers[3]!.body, '{"status":"OK"}'); // node:http served the rest of the connection
       assert.equal(await storedCount(b), 1);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   test('any split of a pipelined stream over packets gives the same answers, in order', async () => {
-    let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const random = mulberry32(7);
     const badToken = request(transaction()).replace(`Bearer ${token}`, 'Bearer nope');
     const sequences: Array<{ parts: string[]; statuses: number[] }> = [
       { parts: [request(transaction()), badToken, request('{"not json'), request(`[${transaction()},${transaction()}]`, [], '/api-transactions'), request(transaction())], statuses: [200, 401, 400, 200, 200] },
@@ -199,8 +203,7 @@ describe('fast lane over real sockets', () => {
     for (let round = 0; round < 12; round++) {
       const { parts, statuses } = sequences[round % sequences.length]!;
       const bytes = Buffer.from(parts.join(''));
-      const c = await RawClient.open(server.url);
-      try {
+      await RawClient.session(server.url, async (c) => {
         for (let at = 0; at < bytes.length;) {
           const n = 1 + Math.floor(random() * (random() < 0.5 ? 16 : 4000));
           c.write(bytes.subarray(at, at + n));
@@ -210,15 +213,12 @@ describe('fast lane over real sockets', () => {
         const got: Array<number | undefined> = [];
         for (let i = 0; i < statuses.length; i++) got.push((await c.response())?.status);
         assert.deepEqual(got, statuses, `round ${round}`);
-      } finally {
-        c.close();
-      }
+      });
     }
   });
 
   test('a request dribbled a few bytes at a time', async () => {
-    const c = await RawClient.open(server.url);
-    try {
+    await RawClient.session(server.url, async (c) => {
       const id = randomUUID();
       const bytes = Buffer.from(request(transaction(id)));
       for (let i = 0; i < bytes.length; i += 7) {
@@ -227,14 +227,11 @@ describe('fast lane over real sockets', () => {
       }
       assert.equal((await c.response())?.status, 200);
       assert.equal(await storedCount(id), 1);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   test('an answer given before the body is read (bad token) leaves the connection usable', async () => {
-    const c = await RawClient.open(server.url);
-    try {
+    await RawClient.session(server.url, async (c) => {
       const big = JSON.stringify({ pad: 'x'.repeat(300_000) });
       const refused = request(big).replace(`Bearer ${token}`, 'Bearer not-a-token');
       const id = randomUUID();
@@ -244,9 +241,7 @@ describe('fast lane over real sockets', () => {
       c.write(refused.slice(1000) + request(transaction(id)));
       assert.equal((await c.response())?.status, 200);
       assert.equal(await storedCount(id), 1);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   test('Connection: close is honoured; a body above the limit is refused and the connection closed', async () => {
@@ -268,19 +263,15 @@ describe('fast lane over real sockets', () => {
   });
 
   test('chunked and Expect: 100-continue requests are served by node:http, the same way', async () => {
-    const c = await RawClient.open(server.url);
-    try {
+    await RawClient.session(server.url, async (c) => {
       const id = randomUUID();
       const body = transaction(id);
       c.write(`POST /api-transaction HTTP/1.1\r\nHost: edge\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n` +
         `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`);
       assert.equal((await c.response())?.status, 200);
       assert.equal(await storedCount(id), 1);
-    } finally {
-      c.close();
-    }
-    const d = await RawClient.open(server.url);
-    try {
+    });
+    await RawClient.session(server.url, async (d) => {
       const id = randomUUID();
       const full = request(transaction(id), ['Expect: 100-continue']);
       const split = full.indexOf('\r\n\r\n') + 4;
@@ -289,9 +280,7 @@ describe('fast lane over real sockets', () => {
       d.write(full.slice(split));
       assert.equal((await d.response())?.status, 200);
       assert.equal(await storedCount(id), 1);
-    } finally {
-      d.close();
-    }
+    });
   });
 
   test('a client that goes away mid-body costs nothing; the server carries on', async () => {
@@ -301,14 +290,11 @@ describe('fast lane over real sockets', () => {
     c.write(full.slice(0, full.length - 10));
     await new Promise((r) => setTimeout(r, 100));
     c.close();
-    const d = await RawClient.open(server.url);
-    try {
+    await RawClient.session(server.url, async (d) => {
       d.write(request(transaction()));
       assert.equal((await d.response())?.status, 200);
       assert.equal(await storedCount(id), 0);
-    } finally {
-      d.close();
-    }
+    });
   });
 
   test('a head that never ends is answered 408 after headersTimeout, a body that stalls is cut off after requestTimeout, an idle connection is closed after keepAliveTimeout', async () => {

@@ -243,10 +243,7 @@ class LaneConnection {
     this.lastActive = Date.now();
     if (this.requestStartedAt === 0) this.requestStartedAt = this.lastActive;
     let data = chunk;
-    if (this.call !== null && this.call.remaining > 0) {
-      const n = this.call.take(data);
-      data = n === data.length ? Buffer.alloc(0) : data.subarray(n);
-    }
+    if (this.call !== null && this.call.remaining > 0) data = data.subarray(this.call.take(data));
     if (data.length > 0) this.pending = this.pending === null ? data : Buffer.concat([this.pending, data]);
     if (this.call === null) this.next();
     else if (this.call.answered && this.call.remaining === 0) this.finish(); // the rest of an answered call's body, skipped
