@@ -3,6 +3,7 @@
 // thread keeps parsing requests while this thread waits for the disk.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LogDb, type Row } from './sqlite-log-db.ts';
+import { COMMITTED_ID, FAILED_COMMITS, newProgress } from './sqlite-log-progress.ts';
 
 export type ToWriter =
   | { type: 'append'; id: number; rows: Row[] }
@@ -17,12 +18,15 @@ export type FromWriter =
 
 export interface WriterData {
   path: string;
+  /** The buffer of the Progress both threads share. */
+  progress: SharedArrayBuffer;
   retainMs: number;
   /** Keys received since this time are sent back at start, to rebuild the dedupe window. */
   recentSince: number;
 }
 
 const data = workerData as WriterData;
+const progress = newProgress(data.progress);
 const port = parentPort!;
 const db = new LogDb(data.path);
 let pendingIds: number[] = [];
@@ -40,8 +44,13 @@ function flush(): void {
   movedCursors.clear();
   try {
     const lastSeq = db.commit(rows, cursors);
-    if (ids.length > 0) port.postMessage({ type: 'committed', ids, lastSeq } satisfies FromWriter);
+    if (ids.length > 0) {
+      progress.lastSeq[0] = lastSeq;
+      Atomics.store(progress.ids, COMMITTED_ID, ids[ids.length - 1]!);
+      port.postMessage({ type: 'committed', ids, lastSeq } satisfies FromWriter);
+    }
   } catch (err) {
+    Atomics.add(progress.ids, FAILED_COMMITS, 1);
     port.postMessage({ type: 'failed', ids, message: (err as Error).message } satisfies FromWriter);
   }
 }

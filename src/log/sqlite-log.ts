@@ -7,6 +7,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { AppendEntry, LogConsumer, LogEntry, TransactionLog } from './log.ts';
 import type { Row } from './sqlite-log-db.ts';
 import type { FromWriter, ToWriter, WriterData } from './sqlite-log-writer.ts';
+import { COMMITTED_ID, FAILED_COMMITS, newProgress, type Progress } from './sqlite-log-progress.ts';
 
 interface Pending {
   bytes: number;
@@ -34,8 +35,14 @@ export class SqliteLog implements TransactionLog {
   private readonly listeners: Array<() => void> = [];
   private closed: (() => void) | null = null;
 
-  private constructor(writer: Worker, ready: Extract<FromWriter, { type: 'ready' }>) {
+  /** Shared with the writer (sqlite-log-writer.ts, Progress): what it committed, read without its message. */
+  private readonly progress: Progress;
+  /** Failed commits whose message was handled here. */
+  private failuresSeen = 0;
+
+  private constructor(writer: Worker, ready: Extract<FromWriter, { type: 'ready' }>, progress: Progress) {
     this.writer = writer;
+    this.progress = progress;
     this.lastSeq = ready.lastSeq;
     this.acked = new Map(ready.cursors);
     this.recent = ready.recentKeys;
@@ -44,20 +51,22 @@ export class SqliteLog implements TransactionLog {
 
   /** Opens (or creates) the log file and starts its writer thread. */
   static async open(path: string, options: SqliteLogOptions): Promise<SqliteLog> {
+    const progress = newProgress();
     const writer = new Worker(new URL('./sqlite-log-writer.ts', import.meta.url), {
       name: 'log-writer',
-      workerData: { path, retainMs: options.retainMs, recentSince: Date.now() - options.retainMs } satisfies WriterData,
+      workerData: { path, retainMs: options.retainMs, recentSince: Date.now() - options.retainMs, progress: progress.buffer } satisfies WriterData,
     });
     const ready = await new Promise<Extract<FromWriter, { type: 'ready' }>>((resolve, reject) => {
       writer.once('message', resolve);
       writer.once('error', reject);
     });
-    const log = new SqliteLog(writer, ready);
+    const log = new SqliteLog(writer, ready, progress);
     writer.on('error', (err) => log.failAll(err));
     return log;
   }
 
   append(entries: AppendEntry[]): Promise<void> {
+    this.settleCommitted();
     if (entries.length === 0) return Promise.resolve();
     let bytes = 0;
     for (const e of entries) {
@@ -82,17 +91,40 @@ export class SqliteLog implements TransactionLog {
     const { rows, waiters } = this.queue;
     if (rows.length === 0) return;
     this.queue = { rows: [], waiters: [] };
-    const id = this.nextId++;
+    const id = this.nextId;
+    this.nextId = id === 0x7fffffff ? 1 : id + 1; // ids are shared with the writer as 32-bit integers
     this.inWriter.set(id, waiters);
     this.writingBytes += this.unsentBytes;
     this.unsentBytes = 0;
     this.writer.postMessage({ type: 'append', id, rows } satisfies ToWriter);
   }
 
+  /**
+   * Settles the appends the writer has committed, as the shared progress shows, without waiting
+   * for its message: while requests keep this thread busy, that message waits behind them (about
+   * 0.3 ms under bench/ingest's load), and so does every caller whose append is already durable.
+   * Commits happen in the order appends were sent, so everything sent up to the last committed id
+   * is durable, unless a commit failed: then the failure's message must be handled first.
+   */
+  private settleCommitted(): void {
+    const id = Atomics.load(this.progress.ids, COMMITTED_ID);
+    if (!this.inWriter.has(id) || Atomics.load(this.progress.ids, FAILED_COMMITS) !== this.failuresSeen) return;
+    this.lastSeq = Math.max(this.lastSeq, this.progress.lastSeq[0]!);
+    for (const [sent, waiters] of this.inWriter) {
+      for (const w of waiters) {
+        this.writingBytes -= w.bytes;
+        w.resolve();
+      }
+      this.inWriter.delete(sent);
+      if (sent === id) break;
+    }
+  }
+
   private onWriter(m: FromWriter): void {
     if (m.type === 'closed') return this.closed?.();
     if (m.type === 'ready') return;
     if (m.type === 'committed') this.lastSeq = Math.max(this.lastSeq, m.lastSeq);
+    else if (m.type === 'failed') this.failuresSeen++;
     for (const id of m.ids) {
       for (const w of this.inWriter.get(id) ?? []) {
         this.writingBytes -= w.bytes;
