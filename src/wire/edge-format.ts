@@ -146,10 +146,10 @@ function isBase64(value: string): boolean {
   return decoded === expected;
 }
 
+const notBase64 = (path: string) => new WireError(path, `${path} is not valid base64 (standard alphabet, with padding)`);
+
 function checkBase64(value: string, path: string): void {
-  if (!isBase64(value)) {
-    throw new WireError(path, `${path} is not valid base64 (standard alphabet, with padding)`);
-  }
+  if (!isBase64(value)) throw notBase64(path);
 }
 
 function toNumber(value: number | string | undefined, path: string, what: string): number | undefined {
@@ -170,7 +170,7 @@ function checkHeaders(headers: EdgeHeader[] | undefined, path: string): void {
       const at = `${path}[${i}]`;
       throw new WireError(at, `${at} must be "<name>:<base64 value>" (no colon found)`);
     }
-    if (!isBase64(h.slice(colon + 1))) checkBase64(h.slice(colon + 1), `${path}[${i}]`);
+    if (!isBase64(h.slice(colon + 1))) throw notBase64(`${path}[${i}]`);
   }
 }
 
