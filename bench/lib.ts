@@ -168,6 +168,13 @@ export function idlePercent(before: ReturnType<typeof machineCpuTicks>, after: R
  * its threads (log-writer, analysis, edge, capture, bridge-forward); V8's helper threads
  * (garbage collection, compilation) are summed as "V8".
  */
+/** One thread's name and its user and system CPU seconds so far, from /proc/<pid>/task/<tid>/stat (throws elsewhere). */
+function taskStat(pid: number, tid: number | string): { comm: string; user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
 export function threadCpuSeconds(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   let tasks: string[];
@@ -178,11 +185,9 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   }
   for (const tid of tasks) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { comm, user, system } = taskStat(pid, tid);
       const name = comm === 'MainThread' ? 'main' : comm.startsWith('V8') ? 'V8' : comm;
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      out.set(name, (out.get(name) ?? 0) + user + system);
     } catch {
       // the thread ended meanwhile
     }
@@ -199,12 +204,11 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
  */
 export function mainThreadStats(pid: number): { user: number; system: number; preempted: number } | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const { user, system } = taskStat(pid, pid);
     const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
     const preempted = Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1]);
     if (!Number.isFinite(preempted)) return null;
-    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100, preempted };
+    return { user, system, preempted };
   } catch {
     return null;
   }

@@ -148,10 +148,6 @@ function isBase64(value: string): boolean {
 
 const notBase64 = (path: string) => new WireError(path, `${path} is not valid base64 (standard alphabet, with padding)`);
 
-function checkBase64(value: string, path: string): void {
-  if (!isBase64(value)) throw notBase64(path);
-}
-
 function toNumber(value: number | string | undefined, path: string, what: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value.trim());
@@ -180,7 +176,7 @@ function checkBody(body: EdgeBody | undefined, path: string): void {
   if (length !== undefined && (length < 0 || !Number.isInteger(length))) {
     throw new WireError(`${path}.length`, `${path}.length must be a whole number of bytes >= 0`);
   }
-  if (body.data !== undefined) checkBase64(body.data, `${path}.data`);
+  if (body.data !== undefined && !isBase64(body.data)) throw notBase64(`${path}.data`);
 }
 
 /**
